@@ -1,0 +1,21 @@
+"""go_oci: hermetic, cross-compiled Go binaries and OCI images for Pants."""
+
+from go_oci.goals import package, run
+from go_oci.target_types import GoCrossBinaryTarget, GoModuleTarget
+from go_oci.util_rules import build, cgo, dependencies, modules, sdk
+
+
+def rules():
+    return [
+        *sdk.rules(),
+        *modules.rules(),
+        *cgo.rules(),
+        *build.rules(),
+        *dependencies.rules(),
+        *package.rules(),
+        *run.rules(),
+    ]
+
+
+def target_types():
+    return [GoModuleTarget, GoCrossBinaryTarget]

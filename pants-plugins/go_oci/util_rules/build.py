@@ -1,0 +1,309 @@
+"""Compile a go_cross_binary for one platform: exact inputs from `go list -deps`, then `go build`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from dataclasses import dataclass
+
+from pants.engine.addresses import Address
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix
+from pants.engine.internals.selectors import MultiGet
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.unions import UnionRule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_oci.elf import ElfLinkage, NotElf, read_linkage
+from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform
+from go_oci.subsystems.go_oci import GoOciSubsystem
+from go_oci.target_types import GoCrossBinaryFieldSet
+from go_oci.util_rules.cgo import CCompilerIdentity, CCompilerRequest
+from go_oci.util_rules.modules import (
+    DownloadedGoModules,
+    GoBuildContext,
+    GoBuildContextRequest,
+    _join,
+)
+from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
+
+
+class GoBuildError(Exception):
+    pass
+
+
+_LIST_FIELDS = (
+    "ImportPath,Name,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,"
+    "SwigFiles,SwigCXXFiles,SysoFiles,EmbedFiles"
+)
+_FILE_LISTS = (
+    "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles", "SwigFiles",
+    "SwigCXXFiles", "SysoFiles", "EmbedFiles",
+)
+
+
+@dataclass(frozen=True)
+class GoBinarySpec:
+    """Everything of a go_cross_binary that decides its bytes, bar the platform."""
+
+    address: Address
+    main_dir: str
+    binary_name: str
+    x_defs: FrozenDict[str, str]
+    ldflags: tuple[str, ...]
+    gcflags: tuple[str, ...]
+    asmflags: tuple[str, ...]
+    tags: tuple[str, ...]
+    strip: bool
+    cgo: bool
+    env: FrozenDict[str, str]
+    platforms: tuple[Platform, ...]
+
+    @classmethod
+    def from_field_set(
+        cls, field_set: GoCrossBinaryFieldSet, pairs: GoTargetPairs, go_oci: GoOciSubsystem
+    ) -> "GoBinarySpec":
+        address = field_set.address
+        main_dir = os.path.normpath(os.path.join(address.spec_path, field_set.main.value or "."))
+        main_dir = "" if main_dir == "." else main_dir
+        if main_dir.startswith(".."):
+            raise GoBuildError(f"{address}: `main={field_set.main.value!r}` points outside the build root.")
+        env = dict(field_set.env.value or {})
+        bad_env = sorted(set(env) - CODEGEN_ENV_VARS)
+        if bad_env:
+            raise GoBuildError(
+                f"{address}: `env` may only set Go code-generation variables "
+                f"({', '.join(sorted(CODEGEN_ENV_VARS))}); remove {', '.join(bad_env)}. GOOS/GOARCH come from "
+                "`platforms`, CGO_ENABLED from `cgo`."
+            )
+        raw_platforms = field_set.platforms.value
+        if raw_platforms is None:
+            raw_platforms = tuple(go_oci.default_platforms)
+        if not raw_platforms:
+            raise GoBuildError(f"{address}: `platforms` is empty; name at least one, e.g. ['linux/amd64'].")
+        try:
+            platforms = tuple(sorted({Platform.parse(p, pairs.pairs) for p in raw_platforms}))
+        except InvalidPlatform as e:
+            raise GoBuildError(f"{address}: invalid `platforms` entry {e}") from None
+        for platform in platforms:
+            clash = sorted(set(platform.go_env) & set(env))
+            if clash:
+                raise GoBuildError(
+                    f"{address}: platform {platform} already sets {', '.join(clash)}; remove it from `env`."
+                )
+        binary_name = field_set.binary_name.value or os.path.basename(main_dir or address.spec_path) or address.target_name
+        return cls(
+            address=address,
+            main_dir=main_dir,
+            binary_name=binary_name,
+            x_defs=FrozenDict(field_set.x_defs.value or {}),
+            ldflags=tuple(field_set.ldflags.value or ()),
+            gcflags=tuple(field_set.gcflags.value or ()),
+            asmflags=tuple(field_set.asmflags.value or ()),
+            tags=tuple(field_set.tags.value or ()),
+            strip=field_set.strip.value,
+            cgo=field_set.cgo.value,
+            env=FrozenDict(env),
+            platforms=platforms,
+        )
+
+
+@dataclass(frozen=True)
+class GoBinaryBuildRequest:
+    spec: GoBinarySpec
+    platform: Platform
+
+
+@dataclass(frozen=True)
+class BuiltGoBinary:
+    digest: Digest  # one file: `<platform.dir_name>/<binary_name>`
+    path: str
+    platform: Platform
+    linkage: ElfLinkage | None  # None for non-ELF targets (darwin, windows, wasm)
+
+
+@dataclass(frozen=True)
+class _PackageAnalysisRequest:
+    spec: GoBinarySpec
+    platform: Platform
+    context: GoBuildContext
+    modcache: Digest
+
+
+@dataclass(frozen=True)
+class _PackageAnalysis:
+    """The exact files a binary's build reads: its packages' files and the modules they come from."""
+
+    source_files: tuple[str, ...]
+    module_dirs: tuple[str, ...]  # unpacked third-party modules, relative to the module cache
+
+
+def _platform_env(spec: GoBinarySpec, platform: Platform, cc: CCompilerIdentity | None) -> dict[str, str]:
+    env = {**spec.env, **platform.go_env}
+    if cc is not None:
+        env.update(CGO_ENABLED="1", CC=cc.path, GO_OCI_CC_IDENTITY=cc.identity)
+    return env
+
+
+def _main_package_arg(spec: GoBinarySpec, context: GoBuildContext) -> tuple[str, str]:
+    """The directory to run `go` in (the main package's module) and the package argument."""
+    module = context.module_for_dir(spec.main_dir)
+    assert module is not None
+    rel = os.path.relpath(spec.main_dir or ".", module.dir or ".")
+    return module.dir, "." if rel == "." else f"./{rel}"
+
+
+@rule(desc="Analyse Go package dependencies", level=LogLevel.DEBUG)
+async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis:
+    spec, context = request.spec, request.context
+    cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
+    working_dir, package = _main_package_arg(spec, context)
+    args = ["list", "-deps", f"-json={_LIST_FIELDS}"]
+    if spec.tags:
+        args.append(f"-tags={','.join(spec.tags)}")
+    result = await Get(
+        FallibleProcessResult,
+        GoProcess(
+            (*args, package),
+            f"Analyse imports of {spec.address} for {request.platform}",
+            context.sources,
+            working_dir=working_dir,
+            env={**_platform_env(spec, request.platform, cc), **_mode_env(context)},
+            modcache=request.modcache,
+        ),
+    )
+    if result.exit_code != 0:
+        raise GoBuildError(_explain_failure(spec.address, "analysing its imports", result.stderr.decode()))
+
+    packages = _parse_json_stream(result.stdout.decode())
+    main = packages[-1] if packages else {}
+    if main.get("Name") != "main":
+        raise GoBuildError(
+            f"{spec.address}: `main` ({spec.main_dir or '.'}) is package `{main.get('Name', '?')}`, not a main "
+            "package. Point `main` at a directory whose files say `package main` and define `func main()`."
+        )
+    main_module_dir = main["Module"]["Dir"]
+    module_info = context.module_for_dir(spec.main_dir)
+    sandbox_root = main_module_dir[: len(main_module_dir) - len(module_info.dir)].rstrip("/") if module_info.dir else main_module_dir
+    files: set[str] = set()
+    module_dirs: set[str] = set()
+    modcache_root = f"{sandbox_root}/{MODCACHE_DIR}/"
+    for pkg in packages:
+        if pkg.get("Standard"):
+            continue
+        pkg_dir = pkg["Dir"]
+        if pkg_dir.startswith(modcache_root):
+            module_dirs.add(os.path.relpath(pkg["Module"]["Dir"], sandbox_root))
+            continue
+        rel_dir = os.path.relpath(pkg_dir, sandbox_root)
+        for list_name in _FILE_LISTS:
+            files.update(os.path.normpath(os.path.join(rel_dir, f)) for f in pkg.get(list_name) or ())
+    return _PackageAnalysis(tuple(sorted(files)), tuple(sorted(module_dirs)))
+
+
+def _mode_env(context: GoBuildContext) -> dict[str, str]:
+    return {
+        "GOFLAGS": "-mod=vendor" if context.vendored else "-mod=readonly",
+        "GOWORK": "" if context.workspace else "off",
+    }
+
+
+def _parse_json_stream(text: str) -> list[dict]:
+    decoder = json.JSONDecoder()
+    objects, index = [], 0
+    while True:
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            return objects
+        obj, index = decoder.raw_decode(text, index)
+        objects.append(obj)
+
+
+def _explain_failure(address: Address, doing: str, stderr: str) -> str:
+    message = trim_sandbox_paths(stderr).strip()
+    hint = ""
+    if "missing go.sum entry" in message:
+        hint = "\nAdd the missing checksums: run `go mod tidy` (or `go mod download <module>`) and commit go.sum."
+    elif "no required module provides package" in message or "cannot find module" in message:
+        hint = "\nAdd the module to go.mod (`go get <module>`) and run `go mod tidy`."
+    elif "is not in std" in message or "package" in message and "is not in" in message:
+        hint = "\nCheck the import path; for a package of this module, check the go.mod `module` line."
+    return f"{address}: Go failed while {doing}:\n{message}{hint}"
+
+
+def _ldflags(spec: GoBinarySpec) -> str:
+    flags = ["-buildid="]
+    if spec.strip:
+        flags += ["-s", "-w"]
+    flags += [f"-X={k}={v}" for k, v in sorted(spec.x_defs.items())]
+    flags += spec.ldflags
+    return " ".join(_go_quote(f) for f in flags)
+
+
+def _go_quote(flag: str) -> str:
+    # `go build` splits -ldflags/-gcflags values like a shell would, honouring single quotes.
+    return shlex.quote(flag) if any(c.isspace() or c in "'\"" for c in flag) else flag
+
+
+@rule(desc="Build a Go binary", level=LogLevel.DEBUG)
+async def build_go_binary(request: GoBinaryBuildRequest) -> BuiltGoBinary:
+    spec, platform = request.spec, request.platform
+    context = await Get(
+        GoBuildContext, GoBuildContextRequest(spec.main_dir, f"the `main` of {spec.address}")
+    )
+    modules = await Get(DownloadedGoModules, GoBuildContext, context)
+    analysis = await Get(_PackageAnalysis, _PackageAnalysisRequest(spec, platform, context, modules.digest))
+    cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
+
+    module_file_names = ("go.mod", "go.sum", "vendor/modules.txt")
+    source_globs = [*analysis.source_files, *(_join(m.dir, n) for m in context.modules for n in module_file_names)]
+    if context.workspace:
+        source_globs += [_join(context.root_dir, "go.work"), _join(context.root_dir, "go.work.sum")]
+    modcache_globs = [f"{MODCACHE_DIR}/cache/download/**", *(f"{d}/**" for d in analysis.module_dirs)]
+    sources, modcache = await MultiGet(
+        Get(Digest, DigestSubset(context.sources, PathGlobs(source_globs))),
+        Get(Digest, DigestSubset(modules.digest, PathGlobs(modcache_globs))),
+    )
+
+    working_dir, package = _main_package_arg(spec, context)
+    out_dir = "__out"
+    out_rel = os.path.relpath(f"{out_dir}/{spec.binary_name}", working_dir or ".")
+    args = ["build", "-trimpath", "-buildvcs=false", f"-ldflags={_ldflags(spec)}", "-o", out_rel]
+    if spec.gcflags:
+        args.append(f"-gcflags={' '.join(_go_quote(f) for f in spec.gcflags)}")
+    if spec.asmflags:
+        args.append(f"-asmflags={' '.join(_go_quote(f) for f in spec.asmflags)}")
+    if spec.tags:
+        args.append(f"-tags={','.join(spec.tags)}")
+    result = await Get(
+        FallibleProcessResult,
+        GoProcess(
+            (*args, package),
+            f"Compile {spec.address} for {platform}",
+            sources,
+            working_dir=working_dir,
+            env={**_platform_env(spec, platform, cc), **_mode_env(context)},
+            modcache=modcache,
+            output_files=(f"{out_dir}/{spec.binary_name}",),
+            level=LogLevel.INFO,
+        ),
+    )
+    if result.exit_code != 0:
+        raise GoBuildError(_explain_failure(spec.address, f"compiling for {platform}", result.stderr.decode()))
+
+    binary = await Get(Digest, RemovePrefix(result.output_digest, out_dir))
+    binary = await Get(Digest, AddPrefix(binary, platform.dir_name))
+    path = f"{platform.dir_name}/{spec.binary_name}"
+    contents = await Get(DigestContents, Digest, binary)
+    try:
+        linkage = read_linkage(contents[0].content)
+    except NotElf:
+        linkage = None
+    return BuiltGoBinary(binary, path, platform, linkage)
+
+
+def rules():
+    return collect_rules()

