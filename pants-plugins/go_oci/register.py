@@ -1,6 +1,6 @@
 """go_oci: hermetic, cross-compiled Go binaries and OCI images for Pants."""
 
-from go_oci.goals import package, run
+from go_oci.goals import package, run, tailor
 from go_oci.target_types import GoCrossBinaryTarget, GoModuleTarget
 from go_oci.util_rules import build, cgo, dependencies, modules, sdk
 
@@ -14,6 +14,7 @@ def rules():
         *dependencies.rules(),
         *package.rules(),
         *run.rules(),
+        *tailor.rules(),
     ]
 
 

@@ -170,7 +170,7 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
             f"Analyse imports of {spec.address} for {request.platform}",
             context.sources,
             working_dir=working_dir,
-            env={**_platform_env(spec, request.platform, cc), **_mode_env(context)},
+            env={**_platform_env(spec, request.platform, cc), **context.go_env},
             modcache=request.modcache,
         ),
     )
@@ -201,13 +201,6 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
         for list_name in _FILE_LISTS:
             files.update(os.path.normpath(os.path.join(rel_dir, f)) for f in pkg.get(list_name) or ())
     return _PackageAnalysis(tuple(sorted(files)), tuple(sorted(module_dirs)))
-
-
-def _mode_env(context: GoBuildContext) -> dict[str, str]:
-    return {
-        "GOFLAGS": "-mod=vendor" if context.vendored else "-mod=readonly",
-        "GOWORK": "" if context.workspace else "off",
-    }
 
 
 def _parse_json_stream(text: str) -> list[dict]:
@@ -285,7 +278,7 @@ async def build_go_binary(request: GoBinaryBuildRequest) -> BuiltGoBinary:
             f"Compile {spec.address} for {platform}",
             sources,
             working_dir=working_dir,
-            env={**_platform_env(spec, platform, cc), **_mode_env(context)},
+            env={**_platform_env(spec, platform, cc), **context.go_env},
             modcache=modcache,
             output_files=(f"{out_dir}/{spec.binary_name}",),
             level=LogLevel.INFO,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address, Addresses
@@ -24,6 +23,7 @@ from pants.engine.target import HydratedSources, HydrateSourcesRequest, Targets
 from pants.base.specs import DirGlobSpec, RawSpecs
 from pants.util.logging import LogLevel
 
+from go_oci.gomod import GoModFile, parse_go_work_uses
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoModuleSourcesField, GoModuleTarget
 from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, trim_sandbox_paths
@@ -47,20 +47,6 @@ def _join(directory: str, name: str) -> str:
     return os.path.join(directory, name) if directory else name
 
 
-_MODULE_LINE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.M)
-_REQUIRE = re.compile(r"^\s*require\b", re.M)
-
-
-def parse_go_work_uses(content: str) -> tuple[str, ...]:
-    """The directories of a go.work's `use` directives, normalised and relative to the go.work."""
-    text = re.sub(r"//.*", "", content)
-    uses = []
-    for block in re.findall(r"^\s*use\s*\(([^)]*)\)", text, re.M):
-        uses.extend(block.split())
-    uses.extend(re.findall(r"^\s*use\s+([^\s(]+)\s*$", text, re.M))
-    return tuple(sorted({os.path.normpath(u.strip('"')) for u in uses}))
-
-
 @dataclass(frozen=True)
 class GoModuleInfo:
     address: Address
@@ -78,7 +64,15 @@ class GoBuildContext:
     sources: Digest  # every file of every module (minus nested modules), plus go.work/go.work.sum
     module_files: Digest  # only go.mod, go.sum, go.work, go.work.sum, vendor/modules.txt: the download key
     vendored: bool
-    has_requirements: bool
+    requirements: tuple[str, ...]  # `path@version` of every third-party module the go.mod files require
+
+    @property
+    def go_env(self) -> dict[str, str]:
+        """How `go` must treat this context: vendored or not, workspace or single module."""
+        return {
+            "GOFLAGS": "-mod=vendor" if self.vendored else "-mod=readonly",
+            "GOWORK": "" if self.workspace else "off",
+        }
 
     def module_for_dir(self, directory: str) -> GoModuleInfo | None:
         candidates = [m for m in self.modules if directory == m.dir or directory.startswith(_join(m.dir, ""))]
@@ -100,6 +94,7 @@ class _GoModuleTargetRequest:
 @dataclass(frozen=True)
 class _GoModuleSources:
     info: GoModuleInfo
+    go_mod: GoModFile
     snapshot: Snapshot
 
 
@@ -131,10 +126,16 @@ async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSou
             DigestSubset(snapshot.digest, PathGlobs(["**", *(f"!{_join(d, '**')}" for d in nested)])),
         )
     contents = await Get(DigestContents, DigestSubset(snapshot.digest, PathGlobs([go_mod])))
-    match = _MODULE_LINE.search(contents[0].content.decode()) if contents else None
-    if not match:
-        raise GoModuleError(f"{target.address}: {go_mod} has no `module` line.")
-    return _GoModuleSources(GoModuleInfo(target.address, request.module_dir, match.group(1)), snapshot)
+    try:
+        parsed = GoModFile.parse(contents[0].content.decode())
+    except ValueError as e:
+        raise GoModuleError(f"{target.address}: {go_mod} is not a valid go.mod ({e}).") from None
+    if parsed.local_replaces:
+        raise GoModuleError(
+            f"{target.address}: {go_mod} replaces {', '.join(parsed.local_replaces)} with a local directory. "
+            "go_oci builds only from declared inputs: list both modules in a go.work workspace instead."
+        )
+    return _GoModuleSources(GoModuleInfo(target.address, request.module_dir, parsed.module_path), parsed, snapshot)
 
 
 @rule(desc="Find the Go module or workspace", level=LogLevel.DEBUG)
@@ -175,8 +176,9 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
     if workspace_dir is not None:
         module_file_globs += [_join(workspace_dir, "go.work"), _join(workspace_dir, "go.work.sum")]
     module_files = await Get(Snapshot, DigestSubset(sources, PathGlobs(module_file_globs)))
-    go_mod_contents = await Get(
-        DigestContents, DigestSubset(module_files.digest, PathGlobs([_join(m.info.dir, "go.mod") for m in modules]))
+    local_modules = {m.info.module_path for m in modules}
+    requirements = sorted(
+        {f"{path}@{version}" for m in modules for path, version in m.go_mod.requires if path not in local_modules}
     )
     return GoBuildContext(
         root_dir=workspace_dir if workspace_dir is not None else module_dir,
@@ -185,7 +187,7 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
         sources=sources,
         module_files=module_files.digest,
         vendored=workspace_dir is None and _join(module_dir, "vendor/modules.txt") in module_files.files,
-        has_requirements=any(_REQUIRE.search(c.content.decode()) for c in go_mod_contents),
+        requirements=tuple(requirements),
     )
 
 
@@ -198,13 +200,14 @@ class DownloadedGoModules:
 
 @rule(desc="Download Go modules", level=LogLevel.DEBUG)
 async def download_go_modules(context: GoBuildContext, go_oci: GoOciSubsystem) -> DownloadedGoModules:
-    if context.vendored or not context.has_requirements:
+    if context.vendored or not context.requirements:
         return DownloadedGoModules(EMPTY_DIGEST)
-    # Only go.mod/go.sum are inputs, so this runs once per go.sum and is shared by every binary.
+    # Only go.mod/go.sum are inputs, so this runs once per go.sum and is shared by every binary. The
+    # modules are named explicitly: with no arguments, a workspace would look up its own modules too.
     result = await Get(
         FallibleProcessResult,
         GoProcess(
-            ("mod", "download"),
+            ("mod", "download", *context.requirements),
             f"Download Go modules of {context.root_dir or 'the root module'}",
             context.module_files,
             working_dir=context.root_dir,
@@ -213,7 +216,7 @@ async def download_go_modules(context: GoBuildContext, go_oci: GoOciSubsystem) -
                 "GOPRIVATE": go_oci.goprivate,
                 "GONOSUMDB": go_oci.gonosumdb,
                 "GOSUMDB": go_oci.gosumdb,
-                "GOWORK": "",
+                **context.go_env,
             },
             output_directories=(MODCACHE_DIR,),
             level=LogLevel.INFO,

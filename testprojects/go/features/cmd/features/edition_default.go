@@ -1,0 +1,5 @@
+//go:build !premium
+
+package main
+
+const edition = "community"
