@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from pants.engine.platform import Platform as HostPlatform
+
 # OCI variant -> the Go environment variable and value that select the same instruction set.
 _VARIANT_ENV: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "arm": {"v5": ("GOARM", "5"), "v6": ("GOARM", "6"), "v7": ("GOARM", "7")},
@@ -89,3 +91,16 @@ class Platform:
 
     def __str__(self) -> str:
         return "/".join(p for p in (self.os, self.arch, self.variant) if p)
+
+
+_HOST_PLATFORMS = {
+    HostPlatform.linux_x86_64: ("linux", "amd64"),
+    HostPlatform.linux_arm64: ("linux", "arm64"),
+    HostPlatform.macos_x86_64: ("darwin", "amd64"),
+    HostPlatform.macos_arm64: ("darwin", "arm64"),
+}
+
+
+def host_go_platform(host: HostPlatform) -> tuple[str, str]:
+    """The (GOOS, GOARCH) of the machine Pants runs on."""
+    return _HOST_PLATFORMS[host]

@@ -8,21 +8,9 @@ from pants.engine.platform import Platform as HostPlatform
 from pants.engine.rules import Get, collect_rules, rule
 
 from go_oci.goals.package import GoCrossBinaryPackageFieldSet
-from go_oci.platforms import Platform
+from go_oci.platforms import Platform, host_go_platform
 from go_oci.target_types import GoCrossBinaryFieldSet
 from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
-
-_HOST_PLATFORMS = {
-    HostPlatform.linux_x86_64: Platform("linux", "amd64"),
-    HostPlatform.linux_arm64: Platform("linux", "arm64"),
-    HostPlatform.macos_x86_64: Platform("darwin", "amd64"),
-    HostPlatform.macos_arm64: Platform("darwin", "arm64"),
-}
-
-
-def host_go_platform(host: HostPlatform) -> Platform:
-    return _HOST_PLATFORMS[host]
-
 
 @dataclass(frozen=True)
 class GoCrossBinaryRunFieldSet(GoCrossBinaryFieldSet, RunFieldSet):
@@ -33,7 +21,7 @@ class GoCrossBinaryRunFieldSet(GoCrossBinaryFieldSet, RunFieldSet):
 async def run_go_cross_binary(field_set: GoCrossBinaryRunFieldSet, host: HostPlatform) -> RunRequest:
     spec = await Get(GoBinarySpec, GoCrossBinaryFieldSet, GoCrossBinaryFieldSet.of(field_set))
     # `run` is for the developer's machine: build for it whether or not `platforms` lists it.
-    platform = host_go_platform(host)
+    platform = Platform(*host_go_platform(host))
     binary = await Get(BuiltGoBinary, GoBinaryBuildRequest(dataclasses.replace(spec, platforms=(platform,)), platform))
     return RunRequest(digest=binary.digest, args=("{chroot}/" + binary.path,))
 

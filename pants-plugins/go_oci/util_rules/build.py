@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pants.engine.addresses import Address
 from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix
 from pants.engine.internals.selectors import MultiGet
-from pants.engine.process import FallibleProcessResult, ProcessCacheScope
+from pants.engine.platform import Platform as HostPlatform
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
-from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform
+from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform, host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoCrossBinaryFieldSet
 from go_oci.util_rules.cgo import CCompilerIdentity, CCompilerRequest
@@ -143,7 +143,13 @@ class _PackageAnalysis:
 def _platform_env(spec: GoBinarySpec, platform: Platform, cc: CCompilerIdentity | None) -> dict[str, str]:
     env = {**spec.env, **platform.go_env}
     if cc is not None:
-        env.update(CGO_ENABLED="1", CC=cc.path, GO_OCI_CC_IDENTITY=cc.identity)
+        # gcc finds `as` and `ld` on the PATH: cgo is the documented non-hermetic mode.
+        env.update(
+            CGO_ENABLED="1",
+            CC=cc.path,
+            GO_OCI_CC_IDENTITY=cc.identity,
+            PATH=f"{os.path.dirname(cc.path)}:/usr/bin:/bin",
+        )
     return env
 
 
@@ -242,8 +248,14 @@ def _go_quote(flag: str) -> str:
 
 
 @rule(desc="Build a Go binary", level=LogLevel.DEBUG)
-async def build_go_binary(request: GoBinaryBuildRequest) -> BuiltGoBinary:
+async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> BuiltGoBinary:
     spec, platform = request.spec, request.platform
+    if spec.cgo and (platform.os, platform.arch) != host_go_platform(host):
+        raise GoBuildError(
+            f"{spec.address}: `cgo=True` builds only for this machine's platform "
+            f"({'/'.join(host_go_platform(host))}), not {platform}: there is no cross C toolchain. "
+            "Drop the other platforms, or set `cgo=False` (most Go code needs no cgo)."
+        )
     context = await Get(
         GoBuildContext, GoBuildContextRequest(spec.main_dir, f"the `main` of {spec.address}")
     )

@@ -151,7 +151,16 @@ async def _sdk_from_wheel(subsystem: GoSdkSubsystem) -> Digest:
 
 
 async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> Digest:
-    tool = await Get(DownloadedExternalTool, ExternalToolRequest, subsystem.get_request(host))
+    request = subsystem.get_request(host)
+    try:
+        tool = await Get(DownloadedExternalTool, ExternalToolRequest, request)
+    except Exception as e:
+        if "Wrong digest" not in str(e):
+            raise
+        raise GoSdkPinMismatch(
+            f"The Go SDK archive at {request.download_file_request.url} does not match its pin in "
+            f"[go-sdk].known_versions ({e}). Fix the pin's sha256 and size, or the URL in [go-sdk].url_template."
+        ) from None
     return await Get(Digest, RemovePrefix(tool.digest, "go"))
 
 

@@ -1,0 +1,103 @@
+"""Each bad input ends in one message that names the target and the fix (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from go_oci.testing.nested_pants import PantsRepo
+
+GO_MOD = "module example.com/bad\n\ngo 1.27\n"
+MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("ok") }\n'
+
+CASES = {
+    "unknown_platform": (
+        {"m/go.mod": GO_MOD, "m/main.go": MAIN, "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/sparc"])\n'},
+        "m:bin",
+        [
+            "m:bin: invalid `platforms` entry 'linux/sparc': the Go SDK cannot build for linux/sparc.",
+            "linux/amd64, linux/arm, linux/arm64",
+        ],
+    ),
+    "unknown_variant": (
+        {"m/go.mod": GO_MOD, "m/main.go": MAIN, "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/arm/v9"])\n'},
+        "m:bin",
+        ["m:bin: invalid `platforms` entry 'linux/arm/v9': arm has no variant 'v9'. Valid variants: v5, v6, v7."],
+    ),
+    "not_a_main_package": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/lib/lib.go": "package lib\n\nfunc X() {}\n",
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", main="./lib", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ["m:bin: `main` (m/lib) is package `lib`, not a main package."],
+    ),
+    "missing_go_mod": (
+        {"m/main.go": MAIN, "m/BUILD": 'go_cross_binary(name="bin", platforms=["linux/amd64"])\n'},
+        "m:bin",
+        ["the `main` of m:bin: no go.mod in m or any directory above it.", "go mod init"],
+    ),
+    "go_mod_without_go_module_target": (
+        {"m/go.mod": GO_MOD, "m/main.go": MAIN, "m/BUILD": 'go_cross_binary(name="bin", platforms=["linux/amd64"])\n'},
+        "m:bin",
+        ["no `go_module` target owns m/go.mod. Add `go_module()` to m/BUILD, or run `pants tailor ::`."],
+    ),
+    "compile_error": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/main.go": 'package main\n\nfunc main() {\n\tprintln(notDefined)\n}\n',
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ["m:bin: Go failed while compiling for linux/amd64:", "main.go:4:10: undefined: notDefined"],
+    ),
+    "missing_import": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/main.go": 'package main\n\nimport "example.com/bad/nothere"\n\nfunc main() { nothere.X() }\n',
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ["m:bin: Go failed while analysing its imports:", "example.com/bad/nothere"],
+    ),
+    "env_not_codegen": (
+        {"m/go.mod": GO_MOD, "m/main.go": MAIN, "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", env={"CGO_ENABLED": "1"})\n'},
+        "m:bin",
+        ["m:bin: `env` may only set Go code-generation variables", "remove CGO_ENABLED"],
+    ),
+    "cgo_cross_compile": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/main.go": MAIN,
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", cgo=True, platforms=["linux/amd64", "linux/arm64"])\n',
+        },
+        "m:bin",
+        ["m:bin: `cgo=True` builds only for this machine's platform (linux/amd64), not linux/arm64"],
+    ),
+    "local_replace": (
+        {
+            "m/go.mod": GO_MOD + "\nreplace example.com/other => ../other\n",
+            "m/main.go": MAIN,
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ["m:mod: m/go.mod replaces example.com/other with a local directory.", "go.work workspace"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_error_message(tmp_path: Path, case: str) -> None:
+    files, target, expected = CASES[case]
+    repo = PantsRepo(tmp_path / "repo")
+    for path, content in files.items():
+        repo.write(path, content)
+    result = repo.run("package", target).assert_failure()
+    for fragment in expected:
+        assert fragment in result.stderr
+    # The message is the user's, not the engine's: no sandbox paths, no Python traceback.
+    assert "pants-sandbox-" not in result.stderr
+    assert "Traceback (most recent call last)" not in result.stderr
+    assert not (repo.root / "dist").exists() or not any((repo.root / "dist").rglob("bin"))
