@@ -1,0 +1,1 @@
+"""OCI image model, image layout, SBOM and the layertool helper; no Pants imports."""

@@ -1,0 +1,3 @@
+module go_oci/layertool
+
+go 1.22
