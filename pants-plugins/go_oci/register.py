@@ -2,15 +2,16 @@
 
 from pants.backend.python.util_rules import pex
 
-from go_oci.goals import package, run, tailor
-from go_oci.target_types import GoCrossBinaryTarget, GoModuleTarget
-from go_oci.util_rules import build, cgo, dependencies, modules, sdk
+from go_oci.goals import package, package_image, run, run_image, tailor
+from go_oci.target_types import GoCrossBinaryTarget, GoImageTarget, GoModuleTarget, OciPullTarget
+from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, sdk, wheels
 
 
 def rules():
     return [
         # The wheel source of the Go SDK is resolved with pex, whether or not the Python backend is on.
         *pex.rules(),
+        *wheels.rules(),
         *sdk.rules(),
         *modules.rules(),
         *cgo.rules(),
@@ -18,9 +19,14 @@ def rules():
         *dependencies.rules(),
         *package.rules(),
         *run.rules(),
+        *layers.rules(),
+        *bases.rules(),
+        *image.rules(),
+        *package_image.rules(),
+        *run_image.rules(),
         *tailor.rules(),
     ]
 
 
 def target_types():
-    return [GoModuleTarget, GoCrossBinaryTarget]
+    return [GoModuleTarget, GoCrossBinaryTarget, GoImageTarget, OciPullTarget]

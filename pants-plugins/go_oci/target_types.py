@@ -221,3 +221,301 @@ class GoCrossBinaryFieldSet(FieldSet):
     def of(cls, field_set: "GoCrossBinaryFieldSet") -> "GoCrossBinaryFieldSet":
         """The plain field set of a goal's subclass (package, run), so rules are keyed on one type."""
         return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})
+
+
+# ---------------------------------------------------------------------------------------------------
+# go_image
+# ---------------------------------------------------------------------------------------------------
+
+BUILTIN_BASES = ("static", "scratch")
+DEFAULT_CREATED = "1970-01-01T00:00:00Z"
+
+
+class GoImageBinaryField(StringField):
+    alias = "binary"
+    required = True
+    help = "The `go_cross_binary` to put in the image, e.g. `\":server\"`."
+
+
+class GoImageBaseField(StringField):
+    alias = "base"
+    default = "static"
+    help = help_text(
+        """
+        The base image: `"static"` (built in: passwd/group with root, nobody and nonroot 65532,
+        `/home/nonroot`, `/tmp`, CA certificates and the IANA tz database, like distroless/static),
+        `"scratch"` (nothing), or the address of an `oci_pull` target (a base pinned by digest).
+        """
+    )
+
+
+class GoImagePlatformsField(StringSequenceField):
+    alias = "platforms"
+    help = help_text(
+        """
+        Platforms of the image index, as `os/arch[/variant]`. Default: the binary's platforms. Each must
+        be a platform of the binary and of the base.
+        """
+    )
+
+
+class GoImageBinaryPathField(StringField):
+    alias = "binary_path"
+    help = "Where the binary goes in the image: an absolute path. Default: `/app/<binary_name>`."
+
+
+class GoImageEntrypointField(StringSequenceField):
+    alias = "entrypoint"
+    help = "The image's entrypoint. Default: `[binary_path]`."
+
+
+class GoImageArgsField(StringSequenceField):
+    alias = "args"
+    default = ()
+    help = "Arguments after the entrypoint (the config's `Cmd`), e.g. `[\"--addr=:8080\"]`."
+
+
+class GoImageEnvField(DictStringToStringField):
+    alias = "env"
+    help = help_text(
+        """
+        Environment variables of the image, added to `PATH` (and `SSL_CERT_FILE` on `static`), which they
+        may override: `env={"GODEBUG": "madvdontneed=1"}`.
+        """
+    )
+
+
+class GoImageUserField(StringField):
+    alias = "user"
+    default = "65532:65532"
+    help = "The user to run as: `uid`, `uid:gid`, or a name from the base's /etc/passwd. Default: nonroot."
+
+
+class GoImageWorkdirField(StringField):
+    alias = "workdir"
+    default = "/"
+    help = "The working directory of the entrypoint: an absolute path."
+
+
+class GoImageExposedPortsField(StringSequenceField):
+    alias = "exposed_ports"
+    default = ()
+    help = "Ports the service listens on, as `port[/tcp|udp|sctp]`: `[\"8080/tcp\"]`."
+
+
+class GoImageLabelsField(DictStringToStringField):
+    alias = "labels"
+    help = "Labels of the image config: `labels={\"team\": \"payments\"}`."
+
+
+class GoImageAnnotationsField(DictStringToStringField):
+    alias = "annotations"
+    help = help_text(
+        """
+        Annotations of the index and each manifest, on top of the standard `org.opencontainers.image.*`
+        ones go_oci fills in (created, title, version, base.name, base.digest).
+        """
+    )
+
+
+class GoImageDataField(StringSequenceField):
+    alias = "data"
+    default = ()
+    help = help_text(
+        """
+        `files`/`resources` targets whose files go into a data layer under `data_dir`, at their paths
+        relative to the BUILD file of the target that owns them: `data=[":assets"]`.
+        """
+    )
+
+
+class GoImageDataDirField(StringField):
+    alias = "data_dir"
+    default = "/app/data"
+    help = "Where the `data` files go in the image: an absolute path."
+
+
+class GoImageRepositoryField(StringField):
+    alias = "repository"
+    help = "The repository to tag and push as, e.g. `acme/greeter`. Default: the target's name."
+
+
+class GoImageTagsField(StringSequenceField):
+    alias = "tags"
+    default = ("latest",)
+    help = help_text(
+        """
+        Tags of the image. `{version}` is replaced by the binary's `x_defs["main.version"]`:
+        `tags=["latest", "{version}"]`.
+        """
+    )
+
+
+class GoImageRegistriesField(StringSequenceField):
+    alias = "registries"
+    help = help_text(
+        """
+        Registries to push to: addresses (`registry.example.com:5000`) or `@alias`es of
+        `[go-oci].registries`. Default: the registries marked `default` there.
+        """
+    )
+
+
+class GoImageSkipPushField(BoolField):
+    alias = "skip_push"
+    default = False
+    help = "Build the image but never push it with `pants publish`."
+
+
+class GoImageSbomField(BoolField):
+    alias = "sbom"
+    default = True
+    help = "Write an SPDX 2.3 JSON SBOM of the binary's modules and the base's packages."
+
+
+class GoImageCreatedField(StringField):
+    alias = "created"
+    default = DEFAULT_CREATED
+    help = help_text(
+        """
+        The image's creation time (RFC 3339). Default: the Unix epoch, so the same inputs always give the
+        same digest. Never the current time.
+        """
+    )
+
+
+class GoImageOutputPathField(OutputPathField):
+    help = help_text(
+        """
+        Where the image's outputs go, relative to `dist/`: the OCI layout (`oci/`), a docker-archive per
+        platform, the SBOM and `<name>.image.json`. Default: `path.to.dir/target_name`.
+        """
+    )
+
+
+class GoImageDependenciesField(Dependencies):
+    pass
+
+
+class GoImageTarget(Target):
+    alias = "go_image"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        GoImageBinaryField,
+        GoImageBaseField,
+        GoImagePlatformsField,
+        GoImageBinaryPathField,
+        GoImageEntrypointField,
+        GoImageArgsField,
+        GoImageEnvField,
+        GoImageUserField,
+        GoImageWorkdirField,
+        GoImageExposedPortsField,
+        GoImageLabelsField,
+        GoImageAnnotationsField,
+        GoImageDataField,
+        GoImageDataDirField,
+        GoImageRepositoryField,
+        GoImageTagsField,
+        GoImageRegistriesField,
+        GoImageSkipPushField,
+        GoImageSbomField,
+        GoImageCreatedField,
+        GoImageOutputPathField,
+        GoImageDependenciesField,
+    )
+    help = help_text(
+        """
+        A layered, reproducible OCI image (a multi-platform index) of a `go_cross_binary`, built without a
+        Docker daemon. Layers, bottom to top: the base's, the data layer, the binary layer, so a code
+        change re-uploads one layer.
+
+        Example:
+
+            go_image(
+                name="image",
+                binary=":server",
+                base="static",
+                exposed_ports=["8080/tcp"],
+                data=[":assets"],
+                repository="acme/greeter",
+                tags=["latest", "{version}"],
+            )
+
+        `pants package` writes an OCI image layout, a docker-archive per platform (for `docker load` /
+        `podman load`), an SPDX SBOM and `<name>.image.json`; `pants run` runs it with podman or docker.
+        """
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# oci_pull
+# ---------------------------------------------------------------------------------------------------
+
+
+class OciPullImageField(StringField):
+    alias = "image"
+    required = True
+    help = "The image repository to pull, e.g. `gcr.io/distroless/static-debian12`."
+
+
+class OciPullDigestField(StringField):
+    alias = "digest"
+    required = True
+    help = "The digest of the image index or manifest, `sha256:<64 hex>`: bases are pinned by digest."
+
+
+class OciPullPlatformsField(StringSequenceField):
+    alias = "platforms"
+    help = "The platforms to take from the index. Default: every platform of the image."
+
+
+class OciPullTarget(Target):
+    alias = "oci_pull"
+    core_fields = (*COMMON_TARGET_FIELDS, OciPullImageField, OciPullDigestField, OciPullPlatformsField)
+    help = help_text(
+        """
+        A base image pulled from a registry by digest, for `go_image(base=...)`. The pull is a cached
+        process whose output is verified against the digest, so it runs once per digest.
+
+        Example:
+
+            oci_pull(
+                name="distroless_static",
+                image="gcr.io/distroless/static-debian12",
+                digest="sha256:...",
+                platforms=["linux/amd64", "linux/arm64"],
+            )
+        """
+    )
+
+
+@dataclass(frozen=True)
+class GoImageFieldSet(FieldSet):
+    required_fields = (GoImageBinaryField,)
+
+    binary: GoImageBinaryField
+    base: GoImageBaseField
+    platforms: GoImagePlatformsField
+    binary_path: GoImageBinaryPathField
+    entrypoint: GoImageEntrypointField
+    args: GoImageArgsField
+    env: GoImageEnvField
+    user: GoImageUserField
+    workdir: GoImageWorkdirField
+    exposed_ports: GoImageExposedPortsField
+    labels: GoImageLabelsField
+    annotations: GoImageAnnotationsField
+    data: GoImageDataField
+    data_dir: GoImageDataDirField
+    repository: GoImageRepositoryField
+    tags: GoImageTagsField
+    registries: GoImageRegistriesField
+    skip_push: GoImageSkipPushField
+    sbom: GoImageSbomField
+    created: GoImageCreatedField
+    output_path: GoImageOutputPathField
+
+    @classmethod
+    def of(cls, field_set: "GoImageFieldSet") -> "GoImageFieldSet":
+        return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pants.option.option_types import StrListOption, StrOption
+from typing import Any
+
+from pants.option.option_types import DictOption, IntOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -49,4 +51,49 @@ class GoOciSubsystem(Subsystem):
             """
         ),
         advanced=True,
+    )
+    certifi_requirement = StrOption(
+        default="certifi==2026.10.18",
+        help=softwrap(
+            """
+            The pinned `certifi` wheel whose `cacert.pem` becomes `/etc/ssl/certs/ca-certificates.crt` of
+            the built-in `static` base. The base layer's digest is fixed by this pin and the tzdata pin.
+            """
+        ),
+        advanced=True,
+    )
+    tzdata_requirement = StrOption(
+        default="tzdata==2026.6",
+        help="The pinned `tzdata` wheel whose zoneinfo becomes `/usr/share/zoneinfo` of the `static` base.",
+        advanced=True,
+    )
+    layer_compression_level = IntOption(
+        default=6,
+        help=softwrap(
+            """
+            gzip level (1-9) of image layers. Layers are compressed by a helper compiled with the pinned Go
+            SDK, so their bytes do not depend on the host's zlib.
+            """
+        ),
+        advanced=True,
+    )
+    registries = DictOption[Any](
+        default={},
+        help=softwrap(
+            """
+            Registries `go_image` pushes to, by alias:
+            `{"internal": {"address": "registry.example.com:5000", "default": true, "insecure": false}}`.
+            `go_image(registries=["@internal"])` names one; without `registries`, images go to those
+            marked `default`. `insecure` uses plain HTTP.
+            """
+        ),
+    )
+    run_args = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Extra arguments for `podman run` / `docker run` when `pants run` runs a `go_image`, e.g.
+            `["--runtime", "runc", "-p", "8080:8080"]`.
+            """
+        ),
     )

@@ -9,7 +9,18 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import FieldSet, InferDependenciesRequest, InferredDependencies
 from pants.engine.unions import UnionRule
 
-from go_oci.target_types import GoCrossBinaryDependenciesField, GoMainField
+from pants.engine.addresses import Address, AddressInput
+from pants.engine.internals.selectors import MultiGet
+
+from go_oci.target_types import (
+    BUILTIN_BASES,
+    GoCrossBinaryDependenciesField,
+    GoImageBaseField,
+    GoImageBinaryField,
+    GoImageDataField,
+    GoImageDependenciesField,
+    GoMainField,
+)
 from go_oci.util_rules.modules import GoBuildContext, GoBuildContextRequest
 
 
@@ -35,5 +46,41 @@ async def infer_go_cross_binary_dependencies(request: InferGoCrossBinaryDependen
     return InferredDependencies(m.address for m in context.modules)
 
 
+@dataclass(frozen=True)
+class GoImageDependenciesInferenceFieldSet(FieldSet):
+    required_fields = (GoImageDependenciesField, GoImageBinaryField)
+
+    dependencies: GoImageDependenciesField
+    binary: GoImageBinaryField
+    base: GoImageBaseField
+    data: GoImageDataField
+
+
+class InferGoImageDependencies(InferDependenciesRequest):
+    infer_from = GoImageDependenciesInferenceFieldSet
+
+
+@rule(desc="Infer go_image dependencies")
+async def infer_go_image_dependencies(request: InferGoImageDependencies) -> InferredDependencies:
+    field_set = request.field_set
+    address = field_set.address
+    specs = [(field_set.binary.value, "binary"), *((d, "data") for d in field_set.data.value or ())]
+    if field_set.base.value not in BUILTIN_BASES:
+        specs.append((field_set.base.value, "base"))
+    addresses = await MultiGet(
+        Get(
+            Address,
+            AddressInput,
+            AddressInput.parse(spec, relative_to=address.spec_path, description_of_origin=f"the `{field}` field of {address}"),
+        )
+        for spec, field in specs
+    )
+    return InferredDependencies(addresses)
+
+
 def rules():
-    return [*collect_rules(), UnionRule(InferDependenciesRequest, InferGoCrossBinaryDependencies)]
+    return [
+        *collect_rules(),
+        UnionRule(InferDependenciesRequest, InferGoCrossBinaryDependencies),
+        UnionRule(InferDependenciesRequest, InferGoImageDependencies),
+    ]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
-from pants.backend.python.util_rules.pex import Pex, PexRequest
-from pants.backend.python.util_rules.pex_requirements import PexRequirements
-from pants.backend.python.target_types import PexLayout
 from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -21,17 +16,15 @@ from pants.engine.fs import (
     MergeDigests,
     PathGlobs,
     RemovePrefix,
-    Snapshot,
 )
 from pants.engine.platform import Platform as HostPlatform
-from pants.engine.process import FallibleProcessResult, Process, ProcessResult
+from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.subsystems.go_sdk import GoSdkSource, GoSdkSubsystem
-
-logger = logging.getLogger(__name__)
+from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
 
 SDK_DIR = "__go_sdk"
 MODCACHE_DIR = "__gomod"
@@ -131,23 +124,10 @@ class GoSdkPinMismatch(Exception):
 
 async def _sdk_from_wheel(subsystem: GoSdkSubsystem) -> Digest:
     requirement = subsystem.wheel_requirement.format(version=subsystem.version)
-    pex = await Get(
-        Pex,
-        PexRequest(
-            output_filename="go_sdk.pex",
-            internal_only=True,
-            layout=PexLayout.LOOSE,
-            requirements=PexRequirements([requirement]),
-            interpreter_constraints=InterpreterConstraints(["CPython>=3.7,<4"]),
-            description=f"Resolve the Go SDK {subsystem.version} ({requirement})",
-        ),
+    files = await Get(
+        WheelFiles, WheelFilesRequest(requirement, "go", f"Resolve the Go SDK {subsystem.version} ({requirement})")
     )
-    snapshot = await Get(Snapshot, DigestSubset(pex.digest, PathGlobs(["go_sdk.pex/.deps/*/go/VERSION"])))
-    if not snapshot.files:
-        raise GoSdkPinMismatch(f"`{requirement}` holds no Go SDK (no go/VERSION): check [go-sdk].wheel_requirement.")
-    sdk_root = snapshot.files[0][: -len("/VERSION")]
-    sdk = await Get(Digest, DigestSubset(pex.digest, PathGlobs([f"{sdk_root}/**"])))
-    return await Get(Digest, RemovePrefix(sdk, sdk_root))
+    return files.digest
 
 
 async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> Digest:

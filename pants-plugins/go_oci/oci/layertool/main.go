@@ -9,6 +9,7 @@
 // Usage:
 //
 //	layertool layer [--mtime SECONDS] [--level 1-9] SPEC.json OUT.tar.gz
+//	layertool layer [--mtime SECONDS] [--level 1-9] --blob-dir DIR SPEC.json
 //	layertool docker-archive LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar
 //
 // SPEC.json is {"entries": [{"path": "app/hello", "type": "file", "src": "bin/hello", "mode": "0755"}, ...]}
@@ -41,7 +42,10 @@ import (
 
 const usage = `usage:
   layertool layer [--mtime SECONDS] [--level 1-9] SPEC.json OUT.tar.gz
+  layertool layer [--mtime SECONDS] [--level 1-9] --blob-dir DIR SPEC.json
   layertool docker-archive LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar
+  layertool pull [--insecure] [--platform OS/ARCH[/VARIANT]]... HOST[:PORT]/PATH@sha256:HEX OUT_LAYOUT_DIR
+  layertool push [--insecure] [--sbom SBOM.spdx.json] LAYOUT_DIR HOST[:PORT]/PATH [TAG]...
 `
 
 const (
@@ -80,6 +84,10 @@ func run(args []string, stdout io.Writer) error {
 		return runLayer(args[1:], stdout)
 	case "docker-archive":
 		return runDockerArchive(args[1:])
+	case "pull":
+		return runPull(args[1:], stdout)
+	case "push":
+		return runPush(args[1:], stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
 	}
@@ -153,16 +161,31 @@ func runLayer(args []string, stdout io.Writer) error {
 	flags.SetOutput(io.Discard)
 	mtime := flags.Int64("mtime", 0, "modification time of every entry, in seconds since the Unix epoch")
 	level := flags.Int("level", defaultGzipLevel, "gzip compression level, 1-9")
+	// A layout's blob is named by its digest, which is known only once it is written.
+	blobDir := flags.String("blob-dir", "", "write the layer to DIR/sha256/<hex> of an OCI layout instead of OUT.tar.gz")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	if flags.NArg() != 2 {
-		return usageError{"layer takes SPEC.json and OUT.tar.gz"}
+	wantArgs := 2
+	if *blobDir != "" {
+		wantArgs = 1
+	}
+	if flags.NArg() != wantArgs {
+		return usageError{"layer takes SPEC.json and OUT.tar.gz, or --blob-dir DIR and SPEC.json"}
 	}
 	if *level < gzip.BestSpeed || *level > gzip.BestCompression {
 		return usageError{fmt.Sprintf("--level must be between 1 and 9, got %d", *level)}
 	}
-	specPath, outPath := flags.Arg(0), flags.Arg(1)
+	specPath := flags.Arg(0)
+	var outPath string
+	if *blobDir != "" {
+		if err := os.MkdirAll(filepath.Join(*blobDir, "sha256"), 0o755); err != nil {
+			return err
+		}
+		outPath = filepath.Join(*blobDir, "sha256", ".layer.tar.gz")
+	} else {
+		outPath = flags.Arg(1)
+	}
 
 	entries, err := readLayerSpec(specPath)
 	if err != nil {
@@ -175,6 +198,12 @@ func runLayer(args []string, stdout io.Writer) error {
 	})
 	if err != nil {
 		return err
+	}
+	if *blobDir != "" {
+		named := filepath.Join(*blobDir, "sha256", strings.TrimPrefix(result.Digest, "sha256:"))
+		if err := os.Rename(outPath, named); err != nil {
+			return err
+		}
 	}
 	return json.NewEncoder(stdout).Encode(result)
 }

@@ -1,0 +1,303 @@
+// `layertool push`: an image from an OCI image layout to a registry, in an
+// order that never lets a tag point at something incomplete.
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// layoutImage is what push sends, read from the layout and checked first.
+type layoutImage struct {
+	root      contentDescriptor
+	rootBytes []byte
+	manifests []layoutManifest    // an index's manifests, in its order; none for a single manifest
+	blobs     []contentDescriptor // configs and layers, each once, in first-use order
+}
+
+type layoutManifest struct {
+	descriptor contentDescriptor
+	data       []byte
+}
+
+func runPush(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("push", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	insecure := flags.Bool("insecure", false, "talk plain HTTP to the registry instead of HTTPS")
+	sbomPath := flags.String("sbom", "", "also push this SPDX JSON document as an OCI 1.1 artifact whose subject is the image")
+	if err := flags.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if flags.NArg() < 2 {
+		return usageError{"push takes LAYOUT_DIR, REPOSITORY and any number of TAGs"}
+	}
+	layoutDir, tags := flags.Arg(0), flags.Args()[2:]
+	repo, err := parseRepository(flags.Arg(1))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	for _, tag := range tags {
+		if err := validateTag(tag); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	image, err := readLayoutImage(layoutDir)
+	if err != nil {
+		return err
+	}
+	var sbom []byte
+	if *sbomPath != "" {
+		if sbom, err = os.ReadFile(*sbomPath); err != nil {
+			return fmt.Errorf("--sbom: %w", err)
+		}
+		if !json.Valid(sbom) {
+			return fmt.Errorf("--sbom: %s is not a JSON document", *sbomPath)
+		}
+	}
+	client, err := newRegistryClient(repo, *insecure, scopePullPush)
+	if err != nil {
+		return err
+	}
+	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(stdout)}
+	return pusher.push(image, tags, sbom)
+}
+
+// readLayoutImage reads the layout's one image (index.json may list it once
+// per tag, as the plugin's layouts do) and everything under it.
+func readLayoutImage(layoutDir string) (layoutImage, error) {
+	indexPath := filepath.Join(layoutDir, "index.json")
+	data, err := os.ReadFile(indexPath)
+	if err != nil {
+		return layoutImage{}, fmt.Errorf("%s is not an OCI image layout: %w", layoutDir, err)
+	}
+	var layoutIndex struct {
+		Manifests []contentDescriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(data, &layoutIndex); err != nil {
+		return layoutImage{}, fmt.Errorf("%s: %v", indexPath, err)
+	}
+	if len(layoutIndex.Manifests) == 0 {
+		return layoutImage{}, fmt.Errorf("%s lists no image to push", indexPath)
+	}
+	for _, entry := range layoutIndex.Manifests[1:] {
+		if entry.Digest != layoutIndex.Manifests[0].Digest {
+			return layoutImage{}, fmt.Errorf("%s lists several images (%s, %s); push takes a layout of one image", indexPath, layoutIndex.Manifests[0].Digest, entry.Digest)
+		}
+	}
+	listed := layoutIndex.Manifests[0]
+	rootBytes, root, err := readLayoutManifest(layoutDir, listed)
+	if err != nil {
+		return layoutImage{}, err
+	}
+	image := layoutImage{root: contentDescriptor{MediaType: listed.MediaType, Digest: listed.Digest, Size: listed.Size}, rootBytes: rootBytes}
+
+	manifests := []manifestDocument{root}
+	if isIndexType(listed.MediaType) {
+		manifests = nil
+		for _, entry := range root.Manifests {
+			if !isManifestType(entry.MediaType) {
+				return layoutImage{}, fmt.Errorf("%s: index %s lists %s of media type %q; only image manifests are supported inside an index", layoutDir, listed.Digest, entry.Digest, entry.MediaType)
+			}
+			manifestBytes, manifest, err := readLayoutManifest(layoutDir, entry)
+			if err != nil {
+				return layoutImage{}, err
+			}
+			image.manifests = append(image.manifests, layoutManifest{descriptor: entry, data: manifestBytes})
+			manifests = append(manifests, manifest)
+		}
+	}
+	seen := map[string]bool{}
+	for _, manifest := range manifests {
+		for _, blob := range append([]contentDescriptor{*manifest.Config}, manifest.Layers...) {
+			if seen[blob.Digest] {
+				continue
+			}
+			seen[blob.Digest] = true
+			if err := checkLayoutBlob(layoutDir, blob); err != nil {
+				return layoutImage{}, err
+			}
+			image.blobs = append(image.blobs, blob)
+		}
+	}
+	return image, nil
+}
+
+// readLayoutManifest reads a manifest or index blob, checked against its descriptor.
+func readLayoutManifest(layoutDir string, descriptor contentDescriptor) ([]byte, manifestDocument, error) {
+	if err := descriptor.validate(); err != nil {
+		return nil, manifestDocument{}, fmt.Errorf("%s: %w", layoutDir, err)
+	}
+	data, err := readBlob(layoutDir, descriptor.Digest)
+	if err != nil {
+		return nil, manifestDocument{}, fmt.Errorf("%s: %w", layoutDir, err)
+	}
+	if int64(len(data)) != descriptor.Size {
+		return nil, manifestDocument{}, fmt.Errorf("%s: blob %s has %d bytes, its descriptor says %d", layoutDir, descriptor.Digest, len(data), descriptor.Size)
+	}
+	document, mediaType, err := parseManifestDocument(data, descriptor.MediaType)
+	if err != nil {
+		return nil, manifestDocument{}, fmt.Errorf("%s: %s: %w", layoutDir, descriptor.Digest, err)
+	}
+	if mediaType != descriptor.MediaType {
+		return nil, manifestDocument{}, fmt.Errorf("%s: %s is a %s, but its descriptor says %s", layoutDir, descriptor.Digest, mediaType, descriptor.MediaType)
+	}
+	return data, document, nil
+}
+
+// checkLayoutBlob catches a missing or truncated layer before anything is
+// pushed; its digest is checked by the registry as it receives it.
+func checkLayoutBlob(layoutDir string, blob contentDescriptor) error {
+	info, err := os.Stat(filepath.Join(layoutDir, filepath.FromSlash(blobPath(blob.Digest))))
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: the layout lacks blob %s (%s); was it pulled with --platform?", layoutDir, blob.Digest, blob.MediaType)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", layoutDir, err)
+	}
+	if info.Size() != blob.Size {
+		return fmt.Errorf("%s: blob %s has %d bytes, its descriptor says %d", layoutDir, blob.Digest, info.Size(), blob.Size)
+	}
+	return nil
+}
+
+type imagePusher struct {
+	client        *registryClient
+	layoutDir     string
+	report        *json.Encoder // one JSON object per line, as each step completes
+	blobsUploaded int
+	blobsSkipped  int
+}
+
+// The lines push prints.
+type (
+	pushedReport struct {
+		Pushed string `json:"pushed"`
+	}
+	tagReport struct {
+		Tag    string `json:"tag"`
+		Digest string `json:"digest"`
+	}
+	sbomReport struct {
+		SBOM        string  `json:"sbom"`
+		FallbackTag *string `json:"fallback_tag"` // null when the registry has the referrers API
+	}
+	blobCountReport struct {
+		Uploaded int `json:"blobs_uploaded"`
+		Skipped  int `json:"blobs_skipped"`
+	}
+)
+
+// push sends blobs, then manifests, then the index (and the SBOM that refers
+// to it), and only then moves the tags: a registry accepts a manifest only
+// when what it references is there, and a push that fails before the end
+// leaves every tag where it was.
+func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error {
+	for _, blob := range image.blobs {
+		path := filepath.Join(p.layoutDir, filepath.FromSlash(blobPath(blob.Digest)))
+		if err := p.pushBlob(blob, fileBody(path)); err != nil {
+			return err
+		}
+	}
+	for _, manifest := range image.manifests {
+		if _, err := p.client.putManifest(manifest.descriptor.Digest, manifest.descriptor.MediaType, manifest.data); err != nil {
+			return err
+		}
+	}
+	if _, err := p.client.putManifest(image.root.Digest, image.root.MediaType, image.rootBytes); err != nil {
+		return err
+	}
+	if err := p.report.Encode(pushedReport{Pushed: p.client.repo.String() + "@" + image.root.Digest}); err != nil {
+		return err
+	}
+	if sbom != nil {
+		if err := p.pushSBOM(image.root, sbom); err != nil {
+			return err
+		}
+	}
+	for _, tag := range tags {
+		if _, err := p.client.putManifest(tag, image.root.MediaType, image.rootBytes); err != nil {
+			return err
+		}
+		if err := p.report.Encode(tagReport{Tag: p.client.repo.String() + ":" + tag, Digest: image.root.Digest}); err != nil {
+			return err
+		}
+	}
+	return p.report.Encode(blobCountReport{Uploaded: p.blobsUploaded, Skipped: p.blobsSkipped})
+}
+
+func (p *imagePusher) pushBlob(blob contentDescriptor, body func() (io.ReadCloser, error)) error {
+	present, err := p.client.blobExists(blob)
+	if err != nil {
+		return err
+	}
+	if present {
+		p.blobsSkipped++
+		return nil
+	}
+	if err := p.client.uploadBlob(blob, body); err != nil {
+		return err
+	}
+	p.blobsUploaded++
+	return nil
+}
+
+// sbomManifest is an OCI 1.1 artifact: an empty config, the document as its
+// one layer, and the image as its subject, which is what ties them together.
+type sbomManifest struct {
+	SchemaVersion int                 `json:"schemaVersion"`
+	MediaType     string              `json:"mediaType"`
+	ArtifactType  string              `json:"artifactType"`
+	Config        contentDescriptor   `json:"config"`
+	Layers        []contentDescriptor `json:"layers"`
+	Subject       contentDescriptor   `json:"subject"`
+}
+
+// emptyJSON is the content of the OCI empty descriptor's blob.
+var emptyJSON = []byte("{}")
+
+// pushSBOM pushes the SBOM artifact. A registry with the referrers API says
+// so with an OCI-Subject header; for one without, the artifact is also tagged
+// sha256-<hex>.sbom, the tag scheme clients such as cosign look up.
+func (p *imagePusher) pushSBOM(subject contentDescriptor, sbom []byte) error {
+	config := contentDescriptor{MediaType: emptyConfigType, Digest: sha256OfBytes(emptyJSON), Size: int64(len(emptyJSON))}
+	document := contentDescriptor{MediaType: spdxJSONType, Digest: sha256OfBytes(sbom), Size: int64(len(sbom))}
+	if err := p.pushBlob(config, bytesBody(emptyJSON)); err != nil {
+		return err
+	}
+	if err := p.pushBlob(document, bytesBody(sbom)); err != nil {
+		return err
+	}
+	manifest, err := canonicalJSON(sbomManifest{
+		SchemaVersion: 2,
+		MediaType:     ociManifestType,
+		ArtifactType:  spdxJSONType,
+		Config:        config,
+		Layers:        []contentDescriptor{document},
+		Subject:       subject,
+	})
+	if err != nil {
+		return err
+	}
+	manifestDigest := sha256OfBytes(manifest)
+	headers, err := p.client.putManifest(manifestDigest, ociManifestType, manifest)
+	if err != nil {
+		return fmt.Errorf("SBOM: %w", err)
+	}
+	report := sbomReport{SBOM: p.client.repo.String() + "@" + manifestDigest}
+	if headers.Get("OCI-Subject") == "" {
+		tag := "sha256-" + strings.TrimPrefix(subject.Digest, "sha256:") + ".sbom"
+		if _, err := p.client.putManifest(tag, ociManifestType, manifest); err != nil {
+			return fmt.Errorf("SBOM: %w", err)
+		}
+		fallback := p.client.repo.String() + ":" + tag
+		report.FallbackTag = &fallback
+	}
+	return p.report.Encode(report)
+}

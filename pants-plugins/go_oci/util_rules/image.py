@@ -1,0 +1,336 @@
+"""Assemble a go_image: validated fields, layers, per-platform config and manifest, the index, the layout."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+
+from pants.core.target_types import (
+    FileSourceField,
+    FilesGeneratingSourcesField,
+    ResourceSourceField,
+    ResourcesGeneratingSourcesField,
+)
+from pants.engine.addresses import Address, AddressInput
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.internals.selectors import MultiGet
+from pants.engine.process import ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import (
+    HydratedSources,
+    HydrateSourcesRequest,
+    SourcesField,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.util.logging import LogLevel
+
+from go_oci.oci import model
+from go_oci.oci.layer import LayerEntry
+from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blob_path, tagged_index
+from go_oci.oci.sbom import build_spdx_document, parse_go_version_m, spdx_json_bytes
+from go_oci.platforms import InvalidPlatform, Platform
+from go_oci.target_types import BUILTIN_BASES, GoCrossBinaryFieldSet, GoCrossBinaryTarget, GoImageFieldSet
+from go_oci.util_rules.bases import BuiltinBase, BuiltinBaseRequest
+from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
+from go_oci.util_rules.layers import BuiltLayer, LayerRequest
+from go_oci.util_rules.sdk import GoProcess, GoTargetPairs
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class GoImageError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PlatformImage:
+    platform: Platform
+    manifest: model.Descriptor  # with its platform set, as the index lists it
+    config: model.Descriptor
+    layers: tuple[BuiltLayer, ...]
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    address: Address
+    repository: str
+    tags: tuple[str, ...]
+    layout: Digest  # an OCI image layout directory: oci-layout, index.json, blobs/
+    index: model.Descriptor
+    images: tuple[PlatformImage, ...]
+    sbom: bytes | None  # SPDX 2.3 JSON
+
+
+def _field_error(address: Address, field: str, problem: str) -> GoImageError:
+    return GoImageError(f"{address}: invalid `{field}`: {problem}")
+
+
+def _absolute_path(address: Address, field: str, value: str, *, root_ok: bool = False) -> str:
+    if not value.startswith("/") or posixpath.normpath(value) != value or (value == "/" and not root_ok):
+        raise _field_error(address, field, f"{value!r} must be a clean absolute path, e.g. '/app/server'.")
+    return value
+
+
+def _interpolate(address: Address, tag: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in values:
+            known = ", ".join(f"{{{k}}}" for k in sorted(values)) or "none"
+            raise _field_error(
+                address, "tags", f"{tag!r} uses {{{key}}}, which is not set (known here: {known}). For "
+                "{version}, give the binary `x_defs={\"main.version\": ...}`."
+            )
+        return values[key]
+
+    return _PLACEHOLDER.sub(replace, tag)
+
+
+async def _binary_target(field_set: GoImageFieldSet) -> GoCrossBinaryFieldSet:
+    address = field_set.address
+    origin = f"the `binary` field of {address}"
+    binary_address = await Get(
+        Address, AddressInput, AddressInput.parse(field_set.binary.value, relative_to=address.spec_path, description_of_origin=origin)
+    )
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(binary_address, description_of_origin=origin))
+    if not isinstance(wrapped.target, GoCrossBinaryTarget):
+        raise _field_error(
+            address, "binary", f"{binary_address} is a `{wrapped.target.alias}`; it must be a `go_cross_binary`."
+        )
+    return GoCrossBinaryFieldSet.create(wrapped.target)
+
+
+@dataclass(frozen=True)
+class DataLayerRequest:
+    field_set: GoImageFieldSet
+
+
+@dataclass(frozen=True)
+class DataLayer:
+    layer: BuiltLayer | None  # None when the image has no `data`
+
+
+@rule(desc="Build an image's data layer", level=LogLevel.DEBUG)
+async def data_layer(request: DataLayerRequest) -> DataLayer:
+    field_set = request.field_set
+    address = field_set.address
+    if not field_set.data.value:
+        return DataLayer(None)
+    data_dir = _absolute_path(address, "data_dir", field_set.data_dir.value)
+    origin = f"the `data` field of {address}"
+    addresses = await MultiGet(
+        Get(Address, AddressInput, AddressInput.parse(spec, relative_to=address.spec_path, description_of_origin=origin))
+        for spec in field_set.data.value
+    )
+    wrapped = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin=origin)) for a in addresses
+    )
+    data_fields = (FileSourceField, FilesGeneratingSourcesField, ResourceSourceField, ResourcesGeneratingSourcesField)
+    sources_fields = []
+    for w in wrapped:
+        if not any(w.target.has_field(f) for f in data_fields):
+            raise _field_error(
+                address, "data", f"{w.target.address} is a `{w.target.alias}`; `data` takes `files`, `file`, "
+                "`resources` or `resource` targets."
+            )
+        sources_fields.append((w.target.address, w.target[SourcesField]))
+    hydrated = await MultiGet(Get(HydratedSources, HydrateSourcesRequest(f)) for _, f in sources_fields)
+    entries = {}
+    for (owner, _), sources in zip(sources_fields, hydrated):
+        for path in sources.snapshot.files:
+            in_image = posixpath.join(data_dir, os.path.relpath(path, owner.spec_path or "."))
+            if in_image in entries and entries[in_image].src != path:
+                raise _field_error(address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}.")
+            entries[in_image] = LayerEntry.file(in_image.lstrip("/"), path)
+    digest = await Get(Digest, MergeDigests(h.snapshot.digest for h in hydrated))
+    layer = await Get(
+        BuiltLayer,
+        LayerRequest(tuple(entries.values()), digest, f"Build the data layer of {address}", f"go_oci: data {data_dir}"),
+    )
+    return DataLayer(layer)
+
+
+def _image_platforms(field_set: GoImageFieldSet, binary: GoBinarySpec, pairs: GoTargetPairs) -> tuple[Platform, ...]:
+    address = field_set.address
+    if field_set.platforms.value is None:
+        return binary.platforms
+    try:
+        wanted = tuple(sorted({Platform.parse(p, pairs.pairs) for p in field_set.platforms.value}))
+    except InvalidPlatform as e:
+        raise _field_error(address, "platforms", str(e)) from None
+    if not wanted:
+        raise _field_error(address, "platforms", "it is empty; name at least one platform of the binary.")
+    missing = [str(p) for p in wanted if p not in binary.platforms]
+    if missing:
+        raise _field_error(
+            address, "platforms", f"{', '.join(missing)} not built by the binary {binary.address} (it builds "
+            f"{', '.join(str(p) for p in binary.platforms)}). Add them to its `platforms`, or drop them here."
+        )
+    return wanted
+
+
+def platform_ref(tag: str, platform: Platform) -> str:
+    return f"{tag}-{platform.dir_name}"
+
+
+def _layout_index(index: model.Descriptor, images: list[PlatformImage], tags: tuple[str, ...]) -> model.Index:
+    """Each tag names the multi-platform index; `<tag>-<os>_<arch>` names one platform's manifest, for
+    tools that cannot choose from an index (umoci, runc bundles, oci-image-tool)."""
+    per_platform = tuple(
+        image.manifest.with_annotations({model.ANNOTATION_REF_NAME: platform_ref(tag, image.platform)})
+        for tag in tags
+        for image in images
+    )
+    return model.Index(manifests=(*tagged_index(index, tags).manifests, *per_platform))
+
+
+@rule(desc="Assemble an OCI image", level=LogLevel.DEBUG)
+async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> BuiltImage:
+    address = field_set.address
+    binary_fields = await _binary_target(field_set)
+    binary = await Get(GoBinarySpec, GoCrossBinaryFieldSet, binary_fields)
+    platforms = _image_platforms(field_set, binary, pairs)
+
+    base_name = field_set.base.value
+    if base_name not in BUILTIN_BASES:
+        raise _field_error(address, "base", f"{base_name!r}: use 'static', 'scratch' or an oci_pull address.")
+    binary_path = _absolute_path(address, "binary_path", field_set.binary_path.value or f"/app/{binary.binary_name}")
+    workdir = _absolute_path(address, "workdir", field_set.workdir.value, root_ok=True)
+    try:
+        user = model.validate_user(field_set.user.value)
+        ports = tuple(model.validate_exposed_port(p) for p in field_set.exposed_ports.value or ())
+        user_env = model.validate_env(dict(field_set.env.value or {}))
+        labels = {model.validate_metadata_key(k, "label"): v for k, v in (field_set.labels.value or {}).items()}
+        annotations = {
+            model.validate_metadata_key(k, "annotation"): v for k, v in (field_set.annotations.value or {}).items()
+        }
+        created = model.validate_timestamp(field_set.created.value)
+    except ValueError as e:
+        raise GoImageError(f"{address}: {e}") from None
+    version = binary.x_defs.get("main.version")
+    interpolation = {"version": version} if version else {}
+    repository = field_set.repository.value or address.target_name
+    tags = tuple(_interpolate(address, t, interpolation) for t in field_set.tags.value or ())
+    try:
+        for tag in tags:
+            model.validate_tag(tag)
+    except ValueError as e:
+        raise _field_error(address, "tags", str(e)) from None
+    if not tags:
+        raise _field_error(address, "tags", "it is empty; an image layout needs at least one tag, e.g. 'latest'.")
+
+    base, data = await MultiGet(
+        Get(BuiltinBase, BuiltinBaseRequest(base_name)), Get(DataLayer, DataLayerRequest(field_set))
+    )
+    binaries = await MultiGet(Get(BuiltGoBinary, GoBinaryBuildRequest(binary, p)) for p in platforms)
+    for built in binaries:
+        if built.linkage is not None and not built.linkage.is_static:
+            raise GoImageError(
+                f"{address}: the binary {binary.address} for {built.platform} is dynamically linked "
+                f"(interpreter {built.linkage.interpreter or 'none'}, needs {', '.join(built.linkage.needed) or 'nothing'}), "
+                f"and the `{base_name}` base has no libc. Set `cgo=False` on {binary.address}, link statically "
+                "(ldflags=['-extldflags=-static']), or use a base image with libc (an `oci_pull`)."
+            )
+
+    binary_layers = await MultiGet(
+        Get(
+            BuiltLayer,
+            LayerRequest(
+                (LayerEntry.file(binary_path.lstrip("/"), built.path, 0o755),),
+                built.digest,
+                f"Build the binary layer of {address} for {built.platform}",
+                f"go_oci: binary {binary_path}",
+            ),
+        )
+        for built in binaries
+    )
+
+    env = dict(e.split("=", 1) for e in base.env)
+    env.update(e.split("=", 1) for e in user_env)
+    standard_annotations = {model.ANNOTATION_CREATED: created, model.ANNOTATION_TITLE: repository}
+    if version:
+        standard_annotations[model.ANNOTATION_VERSION] = version
+    all_annotations = {**standard_annotations, **annotations}
+
+    blobs: dict[str, bytes] = {}
+    images = []
+    for built, binary_layer in zip(binaries, binary_layers):
+        layers = (*base.layers, *([data.layer] if data.layer else []), binary_layer)
+        oci_platform = model.Platform(built.platform.os, built.platform.arch, built.platform.oci_variant or None)
+        config = model.ImageConfig(
+            platform=oci_platform,
+            diff_ids=tuple(layer.diff_id for layer in layers),
+            entrypoint=tuple(field_set.entrypoint.value) if field_set.entrypoint.value is not None else (binary_path,),
+            cmd=tuple(field_set.args.value or ()),
+            env=tuple(f"{k}={v}" for k, v in env.items()),
+            user=user,
+            workdir=workdir,
+            exposed_ports=ports,
+            labels=labels,
+            history=tuple(model.HistoryEntry(created=created, created_by=layer.created_by) for layer in layers),
+            created=created,
+        )
+        config_bytes = config.to_json_bytes()
+        config_descriptor = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_CONFIG, config_bytes)
+        manifest = model.Manifest(
+            config=config_descriptor, layers=tuple(layer.descriptor for layer in layers), annotations=all_annotations
+        )
+        manifest_bytes = manifest.to_json_bytes()
+        blobs[config_descriptor.digest] = config_bytes
+        blobs[manifest.descriptor().digest] = manifest_bytes
+        images.append(
+            PlatformImage(
+                built.platform,
+                model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_MANIFEST, manifest_bytes, platform=oci_platform),
+                config_descriptor,
+                layers,
+            )
+        )
+    index = model.Index(manifests=tuple(i.manifest for i in images), annotations=all_annotations)
+    index_bytes = index.to_json_bytes()
+    index_descriptor = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_INDEX, index_bytes)
+    blobs[index_descriptor.digest] = index_bytes
+
+    layout_files = await Get(
+        Digest,
+        CreateDigest(
+            [
+                FileContent(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES),
+                FileContent(INDEX_FILE, _layout_index(index_descriptor, images, tags).to_json_bytes()),
+                *(FileContent(blob_path(d), data) for d, data in sorted(blobs.items())),
+            ]
+        ),
+    )
+    layer_blobs = {layer.descriptor.digest: layer.blob for image in images for layer in image.layers}
+    layout = await Get(Digest, MergeDigests([layout_files, *layer_blobs.values()]))
+
+    sbom = None
+    if field_set.sbom.value:
+        build_info = await Get(
+            ProcessResult,
+            GoProcess(("version", "-m", binaries[0].path), f"Read the build info of {binary.address}", binaries[0].digest),
+        )
+        document = build_spdx_document(
+            parse_go_version_m(build_info.stdout.decode()),
+            name=f"{repository} ({address})",
+            base_packages=base.packages,
+            image_name=repository,
+            created=created,
+        )
+        sbom = spdx_json_bytes(document)
+
+    return BuiltImage(
+        address=address,
+        repository=repository,
+        tags=tags,
+        layout=layout,
+        index=index_descriptor,
+        images=tuple(images),
+        sbom=sbom,
+    )
+
+
+def rules():
+    return collect_rules()
