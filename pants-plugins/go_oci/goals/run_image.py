@@ -22,7 +22,7 @@ archive="$1"; ref="$2"; shift 2
 for engine in podman docker; do
   if command -v "$engine" >/dev/null 2>&1 && "$engine" info >/dev/null 2>&1; then
     "$engine" load -i "$archive" >&2
-    exec "$engine" run --rm $GO_OCI_RUN_ARGS "$ref" "$@"
+    exec "$engine" $GO_OCI_ENGINE_ARGS run --rm $GO_OCI_RUN_ARGS "$ref" "$@"
   fi
 done
 echo "go_oci: cannot run $ref: neither podman nor docker works on this machine. Install podman \\
@@ -56,7 +56,7 @@ async def run_go_image(field_set: GoImageRunFieldSet, host: HostPlatform, go_oci
             "{chroot}/" + archive.name,
             f"{image.repository}:{image.tags[0]}",
         ),
-        extra_env={"GO_OCI_RUN_ARGS": " ".join(go_oci.run_args)},
+        extra_env={"GO_OCI_ENGINE_ARGS": " ".join(go_oci.engine_args), "GO_OCI_RUN_ARGS": " ".join(go_oci.run_args)},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from go_oci.testing.nested_pants import PantsRepo
@@ -62,9 +63,10 @@ def test_editing_an_unimported_package_keeps_the_compile_cached(tmp_path: Path) 
     assert result.executed("Compile") == []
     assert binary.read_bytes() == before
 
-    # The control: an edit to an imported package does recompile, and changes the binary.
+    # The control: an edit to an imported package does recompile, and changes the binary. The text is
+    # new on every run, or the local store (shared between runs) would already hold that compile.
     asset = repo.root / "testprojects/go/features/internal/greeting/assets/greeting.txt"
-    asset.write_text("hello, edited world\n")
+    asset.write_text(f"hello, edited world {uuid.uuid4()}\n")
     result = repo.run("package", target).assert_success()
     assert result.executed("Compile") == ["Compile testprojects/go/features:features for linux/amd64"]
     assert binary.read_bytes() != before

@@ -88,12 +88,21 @@ class GoOciSubsystem(Subsystem):
             """
         ),
     )
+    engine_args = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Global arguments for podman / docker (before `run`) when `pants run` runs a `go_image`, e.g.
+            `["--runtime", "runc"]`.
+            """
+        ),
+    )
     run_args = StrListOption(
         default=[],
         help=softwrap(
             """
             Extra arguments for `podman run` / `docker run` when `pants run` runs a `go_image`, e.g.
-            `["--runtime", "runc", "-p", "8080:8080"]`.
+            `["-p", "8080:8080", "--ulimit", "nofile=1024:1024"]`.
             """
         ),
     )

@@ -8,8 +8,8 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -351,6 +351,11 @@ func (c *registryClient) sendWithRetries(req registryRequest, authorization stri
 }
 
 func (c *registryClient) send(req registryRequest, authorization string) (*http.Response, error) {
+	// An empty body is sent as none, with "Content-Length: 0": net/http would
+	// send a non-nil body of length 0 chunked, which some registries refuse.
+	if req.contentLength == 0 {
+		req.body = nil
+	}
 	var body io.ReadCloser
 	if req.body != nil {
 		var err error
@@ -450,6 +455,10 @@ func (c *registryClient) fetchBearerToken(params map[string]string) (string, err
 
 	authorization := ""
 	if c.credentials.present() {
+		// A password goes over plain HTTP only where the registry itself is plain HTTP (--insecure).
+		if realm.Scheme != "https" && !strings.HasPrefix(c.baseURL, "http://") {
+			return "", fmt.Errorf("registry %s asks for credentials to be sent to %s, which is not HTTPS; refusing", c.repo.registry, realm.Redacted())
+		}
 		authorization = "Basic " + basicAuth(c.credentials)
 	}
 	resp, err := c.sendWithRetries(registryRequest{method: http.MethodGet, url: realm.String()}, authorization)
@@ -796,7 +805,7 @@ func (c *registryClient) uploadBlob(blob contentDescriptor, body func() (io.Read
 // with the blob of that digest.
 func (c *registryClient) startUpload(digest, action string) (string, error) {
 	sessionsURL := c.repositoryURL("blobs", "uploads", "")
-	resp, err := c.expect(registryRequest{method: http.MethodPost, url: sessionsURL, contentLength: 0, body: bytesBody(nil)}, action, http.StatusAccepted)
+	resp, err := c.expect(registryRequest{method: http.MethodPost, url: sessionsURL}, action, http.StatusAccepted)
 	if err != nil {
 		return "", err
 	}

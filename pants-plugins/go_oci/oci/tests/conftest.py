@@ -12,11 +12,12 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Iterator, Optional, Sequence
 
 import pytest
 
 from go_oci.testing import tools
+from go_oci.testing.registry import Registry, local_registry
 
 LAYERTOOL_DIR = Path(__file__).resolve().parent.parent / "layertool"
 
@@ -109,66 +110,8 @@ def run_layertool(layertool: Path) -> Callable[..., subprocess.CompletedProcess]
 # ---------------------------------------------------------------------------- a real registry
 
 
-class Registry:
-    """A `docker-registry serve` (distribution 2.8) on 127.0.0.1, storing in a temporary directory."""
-
-    def __init__(self, host: str, storage: Path) -> None:
-        self.host = host  # "127.0.0.1:PORT"
-        self.storage = storage
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _registry_answers(url: str) -> bool:
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{url}/v2/", timeout=1) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture
-def registry(require_tool: Callable[[str], str], tmp_path: Path):
+def registry(tmp_path: Path) -> Iterator[Registry]:
     """A fresh, empty registry per test, so tests cannot see each other's blobs."""
-    import time
-
-    binary = require_tool("docker-registry")
-    storage = tmp_path / "registry-storage"
-    host = f"127.0.0.1:{_free_port()}"
-    config = tmp_path / "registry.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n"
-        f"http:\n  addr: {host}\n"
-    )
-    log_path = tmp_path / "registry.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while not _registry_answers(f"http://{host}"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"docker-registry did not come up on {host}:\n{log_path.read_text()}")
-            time.sleep(0.05)
-        yield Registry(host, storage)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with local_registry(tmp_path) as running:
+        yield running

@@ -212,7 +212,7 @@ def test_usage_errors(run_layertool: Callable, tmp_path: Path) -> None:
     for args, message in [
         ((), "missing subcommand"),
         (("bogus",), 'unknown subcommand "bogus"'),
-        (("layer", "spec.json"), "layer takes SPEC.json and OUT.tar.gz"),
+        (("layer", "spec.json"), "layer takes SPEC.json and OUT.tar.gz, or --blob-dir DIR and SPEC.json"),
         (("layer", "--level", "0", "a", "b"), "--level must be between 1 and 9, got 0"),
         (
             ("docker-archive", "a"),

@@ -1,0 +1,763 @@
+"""layertool push and pull against a real registry (docker-registry 2.8), directly or through a proxy
+that injects the failures registries produce: 5xx, 401, and content that does not match its digest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import pytest
+
+from go_oci.oci.layer import LayerEntry, LayerResult, layer_spec_json_bytes
+from go_oci.oci.layout import blob_path, tagged_index, write_layout
+from go_oci.oci.model import (
+    MEDIA_TYPE_OCI_EMPTY,
+    MEDIA_TYPE_OCI_INDEX,
+    MEDIA_TYPE_OCI_MANIFEST,
+    MEDIA_TYPE_SPDX_JSON,
+    HistoryEntry,
+    ImageConfig,
+    Index,
+    Manifest,
+    Platform,
+)
+
+AMD64 = Platform(os="linux", architecture="amd64")
+ARM64 = Platform(os="linux", architecture="arm64")
+MANIFEST_ACCEPT = ", ".join(
+    [
+        MEDIA_TYPE_OCI_INDEX,
+        MEDIA_TYPE_OCI_MANIFEST,
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+)
+REPO = "acme/greeter"
+
+
+# ---------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    layout: Path
+    root_digest: str
+    root_media_type: str
+    manifests: Dict[str, str]  # "linux/amd64" -> manifest digest
+
+
+def build_layout(
+    run_layertool: Callable,
+    workdir: Path,
+    *,
+    content: str,
+    platforms: Sequence[Platform] = (AMD64, ARM64),
+) -> BuiltImage:
+    """An image index with one manifest per platform, each with one layer naming its platform.
+
+    `content` goes into every layer, so two builds with different content share no blob.
+    """
+    workdir.mkdir(parents=True)
+    staged_blobs = workdir / "staged-blobs"
+    blobs: Dict[str, object] = {}
+    descriptors = []
+    for platform in platforms:
+        name = str(platform).replace("/", "_")
+        (workdir / f"{name}.txt").write_text(f"{content} on {platform}\n")
+        (workdir / f"{name}.json").write_bytes(
+            layer_spec_json_bytes([LayerEntry.file("app/hello.txt", f"{name}.txt")])
+        )
+        result = run_layertool(
+            "layer", "--blob-dir", str(staged_blobs), f"{name}.json", cwd=workdir
+        )
+        layer = LayerResult.from_json_bytes(result.stdout.encode())
+        config = ImageConfig(
+            platform=platform,
+            diff_ids=(layer.diff_id,),
+            entrypoint=("/app/hello",),
+            history=(HistoryEntry(created_by="go_oci test layer"),),
+        )
+        manifest = Manifest(config=config.descriptor(), layers=(layer.descriptor(),))
+        blobs[config.descriptor().digest] = config.to_json_bytes()
+        blobs[manifest.descriptor().digest] = manifest.to_json_bytes()
+        blobs[layer.digest] = staged_blobs / "sha256" / layer.digest.split(":")[1]
+        descriptors.append(manifest.descriptor(platform=platform))
+    index = Index(manifests=tuple(descriptors))
+    blobs[index.descriptor().digest] = index.to_json_bytes()
+    layout = workdir / "layout"
+    write_layout(layout, tagged_index(index.descriptor(), ["local"]), blobs)
+    return BuiltImage(
+        layout=layout,
+        root_digest=index.descriptor().digest,
+        root_media_type=MEDIA_TYPE_OCI_INDEX,
+        manifests={str(d.platform): d.digest for d in descriptors},
+    )
+
+
+def layout_blobs(layout: Path) -> Dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (layout / "blobs" / "sha256").iterdir()}
+
+
+# ---------------------------------------------------------------------------- layertool
+
+
+@pytest.fixture
+def layertool_env(tmp_path: Path) -> Dict[str, str]:
+    """No credentials unless a test writes a config.json into $DOCKER_CONFIG."""
+    docker_config = tmp_path / "docker-config"
+    docker_config.mkdir()
+    return {"DOCKER_CONFIG": str(docker_config)}
+
+
+@pytest.fixture
+def registry_tool(
+    layertool: Path, layertool_env: Dict[str, str]
+) -> Callable[..., subprocess.CompletedProcess]:
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [str(layertool), *args], capture_output=True, text=True, env=layertool_env, timeout=60
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"layertool {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    return run
+
+
+def json_lines(stdout: str) -> List[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+# ---------------------------------------------------------------------------- registry queries
+
+
+def manifest_in_registry(host: str, repo: str, reference: str) -> Optional[Tuple[str, bytes]]:
+    """(digest, bytes) of the manifest the registry serves for a tag or digest, or None."""
+    request = urllib.request.Request(
+        f"http://{host}/v2/{repo}/manifests/{reference}", headers={"Accept": MANIFEST_ACCEPT}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = response.read()
+            return response.headers["Docker-Content-Digest"], body
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def skopeo_digest(skopeo: str, host: str, repo: str, tag: str) -> str:
+    result = subprocess.run(
+        [skopeo, "inspect", "--tls-verify=false", f"docker://{host}/{repo}:{tag}"],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    return json.loads(result.stdout)["Digest"]
+
+
+# ---------------------------------------------------------------------------- fault-injecting proxy
+
+# (status, headers, body) that the proxy answers instead of forwarding, None to forward, or
+# DROP_CONNECTION to close the connection without an answer, as a crashing proxy or registry does.
+DROP_CONNECTION = (0, {}, b"")
+Reply = Optional[Tuple[int, Mapping[str, str], bytes]]
+Intercept = Callable[[str, str, Mapping[str, str]], Reply]
+
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "proxy-connection",
+}
+
+
+class RegistryProxy:
+    """An HTTP server in front of the registry. It forwards every request (Host included, so the
+    registry's upload Locations point back at the proxy) unless `intercept` answers it, may rewrite
+    forwarded responses' headers and body with `rewrite`, and records (method, path, status) of every request.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        intercept: Intercept = lambda method, path, headers: None,
+        rewrite: Callable[
+            [str, str, bytes, Dict[str, str], bytes], Tuple[Dict[str, str], bytes]
+        ] = (lambda method, path, request_body, headers, body: (headers, body)),
+    ) -> None:
+        self.upstream = upstream
+        self.intercept = intercept
+        self.rewrite = rewrite
+        self.requests: List[Tuple[str, str, int]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
+        self.server.daemon_threads = True
+        self.server.proxy = self  # type: ignore[attr-defined]
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "RegistryProxy":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def forward(self, method: str, path: str, headers: Mapping[str, str], body: bytes):
+        upstream_host, upstream_port = self.upstream.rsplit(":", 1)
+        connection = http.client.HTTPConnection(upstream_host, int(upstream_port), timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=dict(headers))
+            response = connection.getresponse()
+            payload = response.read()
+            return response.status, {k: v for k, v in response.getheaders()}, payload
+        finally:
+            connection.close()
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _handle(self) -> None:
+        proxy: RegistryProxy = self.server.proxy  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        reply = proxy.intercept(self.command, self.path, headers)
+        if reply is None:
+            status, response_headers, payload = proxy.forward(
+                self.command, self.path, headers, body
+            )
+            response_headers, payload = proxy.rewrite(
+                self.command, self.path, body, response_headers, payload
+            )
+        else:
+            status, response_headers, payload = reply[0], dict(reply[1]), reply[2]
+        with proxy.lock:
+            proxy.requests.append((self.command, self.path, status))
+        if reply is DROP_CONNECTION:
+            self.close_connection = True
+            return
+        self.send_response(status)
+        for key, value in response_headers.items():
+            if key.lower() not in _HOP_BY_HOP:
+                self.send_header(key, value)
+        if self.command == "HEAD":
+            # A HEAD answer carries the length of what GET would send, and no body.
+            self.send_header("Content-Length", response_headers.get("Content-Length", "0"))
+            self.end_headers()
+        else:
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def is_manifest_put(method: str, path: str) -> bool:
+    return method == "PUT" and "/manifests/" in path
+
+
+def is_tag_put(method: str, path: str) -> bool:
+    return is_manifest_put(method, path) and "/manifests/sha256:" not in path
+
+
+# ---------------------------------------------------------------------------- push
+
+
+def test_push_is_visible_to_skopeo_and_a_second_push_uploads_nothing(
+    registry,
+    registry_tool: Callable,
+    run_layertool: Callable,
+    require_tool: Callable,
+    tmp_path: Path,
+) -> None:
+    skopeo = require_tool("skopeo")
+    image = build_layout(run_layertool, tmp_path / "image", content="first push")
+
+    first = registry_tool(
+        "push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest", "1.0"
+    )
+
+    reference = f"{registry.host}/{REPO}"
+    assert json_lines(first.stdout) == [
+        {"pushed": f"{reference}@{image.root_digest}"},
+        {"tag": f"{reference}:latest", "digest": image.root_digest},
+        {"tag": f"{reference}:1.0", "digest": image.root_digest},
+        {"blobs_uploaded": 4, "blobs_skipped": 0},  # a config and a layer per platform
+    ]
+    assert skopeo_digest(skopeo, registry.host, REPO, "latest") == image.root_digest
+    assert skopeo_digest(skopeo, registry.host, REPO, "1.0") == image.root_digest
+    for platform, digest in image.manifests.items():
+        assert manifest_in_registry(registry.host, REPO, digest) is not None, platform
+
+    second = registry_tool(
+        "push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest"
+    )
+    assert json_lines(second.stdout)[-1] == {"blobs_uploaded": 0, "blobs_skipped": 4}
+
+
+def test_push_of_a_single_manifest_layout(
+    registry, registry_tool: Callable, tmp_path: Path, run_layertool: Callable
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="single", platforms=(AMD64,))
+    manifest_digest = image.manifests["linux/amd64"]
+    single = tmp_path / "single"
+    (single / "blobs").mkdir(parents=True)
+    (single / "blobs" / "sha256").symlink_to(image.layout / "blobs" / "sha256")
+    (single / "oci-layout").write_bytes((image.layout / "oci-layout").read_bytes())
+    size = len((image.layout / blob_path(manifest_digest)).read_bytes())
+    (single / "index.json").write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "manifests": [
+                    {"mediaType": MEDIA_TYPE_OCI_MANIFEST, "digest": manifest_digest, "size": size}
+                ],
+            }
+        )
+    )
+
+    result = registry_tool(
+        "push", "--insecure", str(single), f"{registry.host}/{REPO}", "amd64-only"
+    )
+
+    assert json_lines(result.stdout)[0] == {"pushed": f"{registry.host}/{REPO}@{manifest_digest}"}
+    assert manifest_in_registry(registry.host, REPO, "amd64-only")[0] == manifest_digest
+
+
+def test_push_with_sbom_tags_the_artifact_for_registries_without_referrers(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="with sbom")
+    sbom = tmp_path / "image.spdx.json"
+    sbom.write_text(json.dumps({"spdxVersion": "SPDX-2.3", "name": "greeter"}))
+
+    result = registry_tool(
+        "push",
+        "--insecure",
+        "--sbom",
+        str(sbom),
+        str(image.layout),
+        f"{registry.host}/{REPO}",
+        "latest",
+    )
+
+    lines = json_lines(result.stdout)
+    fallback_tag = "sha256-" + image.root_digest.split(":")[1] + ".sbom"
+    sbom_line = next(line for line in lines if "sbom" in line)
+    assert sbom_line["fallback_tag"] == f"{registry.host}/{REPO}:{fallback_tag}"
+    digest, artifact_bytes = manifest_in_registry(registry.host, REPO, fallback_tag)
+    assert sbom_line["sbom"] == f"{registry.host}/{REPO}@{digest}"
+    artifact = json.loads(artifact_bytes)
+    assert artifact["artifactType"] == MEDIA_TYPE_SPDX_JSON
+    assert artifact["config"] == {
+        "mediaType": MEDIA_TYPE_OCI_EMPTY,
+        "digest": "sha256:" + hashlib.sha256(b"{}").hexdigest(),
+        "size": 2,
+    }
+    assert artifact["subject"]["digest"] == image.root_digest
+    assert artifact["subject"]["mediaType"] == MEDIA_TYPE_OCI_INDEX
+    (layer,) = artifact["layers"]
+    assert layer["mediaType"] == MEDIA_TYPE_SPDX_JSON
+    with urllib.request.urlopen(
+        f"{registry.url}/v2/{REPO}/blobs/{layer['digest']}", timeout=5
+    ) as blob:
+        assert blob.read() == sbom.read_bytes()
+    # The tag moved only once the SBOM was in.
+    assert [next(iter(line)) for line in lines] == ["pushed", "sbom", "tag", "blobs_uploaded"]
+
+
+def test_push_with_sbom_to_a_registry_with_referrers_needs_no_fallback_tag(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="referrers")
+    sbom = tmp_path / "image.spdx.json"
+    sbom.write_text('{"spdxVersion": "SPDX-2.3"}')
+
+    def announce_referrers(method, path, request_body, headers, body):
+        # What a registry with the referrers API answers to a manifest with a subject.
+        if is_manifest_put(method, path) and b'"subject"' in request_body:
+            headers = {**headers, "OCI-Subject": image.root_digest}
+        return headers, body
+
+    with RegistryProxy(registry.host, rewrite=announce_referrers) as proxy:
+        result = registry_tool(
+            "push", "--insecure", "--sbom", str(sbom), str(image.layout), f"{proxy.host}/{REPO}"
+        )
+
+    sbom_line = next(line for line in json_lines(result.stdout) if "sbom" in line)
+    assert sbom_line["fallback_tag"] is None
+    assert not [r for r in proxy.requests if is_tag_put(r[0], r[1])]
+
+
+def test_push_retries_5xx_and_dropped_connections_and_moves_tags_only_after_every_manifest(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="flaky registry")
+    failed_puts = []
+    dropped_manifest_puts = []
+
+    def fail_first_two_puts_and_drop_the_first_manifest_put(method, path, headers):
+        if method == "PUT" and len(failed_puts) < 2:
+            failed_puts.append(path)
+            return (
+                503,
+                {"Content-Type": "application/json"},
+                b'{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}',
+            )
+        if is_manifest_put(method, path) and not dropped_manifest_puts:
+            dropped_manifest_puts.append(path)
+            return DROP_CONNECTION
+        return None
+
+    with RegistryProxy(
+        registry.host, intercept=fail_first_two_puts_and_drop_the_first_manifest_put
+    ) as proxy:
+        result = registry_tool(
+            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest"
+        )
+
+    assert len(failed_puts) == 2 and len(dropped_manifest_puts) == 1
+    assert json_lines(result.stdout)[-1] == {"blobs_uploaded": 4, "blobs_skipped": 0}
+    assert manifest_in_registry(registry.host, REPO, "latest")[0] == image.root_digest
+    # Every blob and manifest went in before the first tag.
+    methods_paths = [(m, p) for m, p, status in proxy.requests if status < 300]
+    first_tag = next(i for i, (m, p) in enumerate(methods_paths) if is_tag_put(m, p))
+    before_tag = [p for m, p in methods_paths[:first_tag] if m == "PUT"]
+    for digest in [image.root_digest, *image.manifests.values()]:
+        assert f"/v2/{REPO}/manifests/{digest}" in before_tag
+    assert sum("/blobs/uploads/" in p for p in before_tag) == 4
+
+
+def test_push_that_fails_midway_leaves_tags_where_they_were(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    old = build_layout(run_layertool, tmp_path / "old", content="version 1")
+    new = build_layout(run_layertool, tmp_path / "new", content="version 2")
+    registry_tool("push", "--insecure", str(old.layout), f"{registry.host}/{REPO}", "latest")
+
+    def break_manifest_puts(method, path, headers):
+        if is_manifest_put(method, path):
+            return 500, {}, b'{"errors":[{"code":"UNKNOWN","message":"disk on fire"}]}'
+        return None
+
+    with RegistryProxy(registry.host, intercept=break_manifest_puts) as proxy:
+        result = registry_tool(
+            "push",
+            "--insecure",
+            str(new.layout),
+            f"{proxy.host}/{REPO}",
+            "latest",
+            "fresh",
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert (
+        "HTTP 500" in result.stderr
+        and "disk on fire" in result.stderr
+        and "gave up after 4 attempts" in result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert manifest_in_registry(registry.host, REPO, "latest")[0] == old.root_digest
+    assert manifest_in_registry(registry.host, REPO, "fresh") is None
+    assert not [r for r in proxy.requests if is_tag_put(r[0], r[1])]
+
+
+def test_401_without_credentials_says_how_to_log_in(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="unauthorized")
+
+    def refuse(method, path, headers):
+        return (
+            401,
+            {"WWW-Authenticate": 'Basic realm="registry"'},
+            b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+        )
+
+    with RegistryProxy(registry.host, intercept=refuse) as proxy:
+        result = registry_tool(
+            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest", check=False
+        )
+
+    assert result.returncode == 1
+    assert "requires credentials" in result.stderr
+    assert f"docker login {proxy.host}" in result.stderr
+
+
+def test_401_with_credentials_sends_them_and_says_they_were_refused(
+    registry,
+    registry_tool: Callable,
+    run_layertool: Callable,
+    layertool_env: Dict[str, str],
+    tmp_path: Path,
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="wrong password")
+    authorizations = []
+
+    def refuse(method, path, headers):
+        authorizations.append(headers.get("Authorization"))
+        return 401, {"WWW-Authenticate": 'Basic realm="registry"'}, b""
+
+    with RegistryProxy(registry.host, intercept=refuse) as proxy:
+        write_docker_config(layertool_env, proxy.host, "ci-bot", "s3cret")
+        result = registry_tool(
+            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest", check=False
+        )
+
+    assert result.returncode == 1
+    assert 'refused the credentials for user "ci-bot"' in result.stderr
+    assert f"docker login {proxy.host}" in result.stderr
+    assert authorizations == [None, "Basic " + base64.b64encode(b"ci-bot:s3cret").decode()]
+
+
+def test_bearer_token_flow(
+    registry,
+    registry_tool: Callable,
+    run_layertool: Callable,
+    layertool_env: Dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """The registry challenges with Bearer; layertool gets a token from the realm with Basic credentials."""
+    image = build_layout(run_layertool, tmp_path / "image", content="bearer")
+    token_requests = []
+
+    def token_auth(method, path, headers):
+        if path.startswith("/token"):
+            token_requests.append((path, headers.get("Authorization")))
+            if (
+                headers.get("Authorization")
+                != "Basic " + base64.b64encode(b"ci-bot:s3cret").decode()
+            ):
+                return 401, {}, b""
+            return 200, {"Content-Type": "application/json"}, b'{"token": "let-me-in"}'
+        if headers.get("Authorization") != "Bearer let-me-in":
+            challenge = f'Bearer realm="http://{proxy.host}/token",service="test-registry",scope="repository:{REPO}:pull"'
+            return 401, {"WWW-Authenticate": challenge}, b""
+        return None
+
+    with RegistryProxy(registry.host, intercept=token_auth) as proxy:
+        write_docker_config(layertool_env, proxy.host, "ci-bot", "s3cret")
+        registry_tool("push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest")
+        pulled = tmp_path / "pulled"
+        registry_tool("pull", "--insecure", f"{proxy.host}/{REPO}@{image.root_digest}", str(pulled))
+
+    assert manifest_in_registry(registry.host, REPO, "latest")[0] == image.root_digest
+    # One token per client, reused for every later request; push asks for push rights.
+    assert len(token_requests) == 2
+    assert f"scope=repository%3A{REPO.replace('/', '%2F')}%3Apull%2Cpush" in token_requests[0][0]
+    assert "service=test-registry" in token_requests[0][0]
+
+
+def write_docker_config(layertool_env: Dict[str, str], host: str, user: str, password: str) -> None:
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    config = Path(layertool_env["DOCKER_CONFIG"]) / "config.json"
+    config.write_text(json.dumps({"auths": {host: {"auth": auth}}}))
+
+
+def test_push_errors_are_usage_errors_before_any_request(
+    registry_tool: Callable, tmp_path: Path
+) -> None:
+    bad_tag = registry_tool(
+        "push", "--insecure", str(tmp_path), "127.0.0.1:1/acme/greeter", ":bad", check=False
+    )
+    bad_repo = registry_tool("push", str(tmp_path), "acme/Greeter", check=False)
+    assert bad_tag.returncode == 2 and "tag" in bad_tag.stderr
+    assert bad_repo.returncode == 2 and "repository" in bad_repo.stderr
+
+
+# ---------------------------------------------------------------------------- pull
+
+
+@pytest.fixture
+def pushed_image(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> BuiltImage:
+    image = build_layout(run_layertool, tmp_path / "image", content="to pull")
+    registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest")
+    return image
+
+
+def test_pull_round_trips_the_image_byte_for_byte(
+    registry,
+    pushed_image: BuiltImage,
+    registry_tool: Callable,
+    require_tool: Callable,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "pulled"
+    result = registry_tool(
+        "pull", "--insecure", f"{registry.host}/{REPO}@{pushed_image.root_digest}", str(out)
+    )
+
+    assert layout_blobs(out) == layout_blobs(pushed_image.layout)
+    (entry,) = json.loads((out / "index.json").read_text())["manifests"]
+    assert entry["digest"] == pushed_image.root_digest
+    assert entry["mediaType"] == MEDIA_TYPE_OCI_INDEX
+    summary = json.loads(result.stdout)
+    assert summary["digest"] == pushed_image.root_digest
+    assert summary["mediaType"] == MEDIA_TYPE_OCI_INDEX
+    assert [p["platform"] for p in summary["platforms"]] == ["linux/amd64", "linux/arm64"]
+    assert [p["manifest"] for p in summary["platforms"]] == list(pushed_image.manifests.values())
+    for platform in summary["platforms"]:
+        manifest = json.loads((out / blob_path(platform["manifest"])).read_bytes())
+        assert platform["config"] == manifest["config"]["digest"]
+        assert platform["layers"] == [layer["digest"] for layer in manifest["layers"]]
+    # The pulled layout is a valid one, by a tool that checks digests.
+    skopeo = require_tool("skopeo")
+    subprocess.run(
+        [skopeo, "inspect", "--raw", f"oci:{out}"], check=True, capture_output=True, timeout=30
+    )
+
+
+def test_pull_of_one_platform_keeps_the_pinned_index_and_only_that_platforms_blobs(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
+) -> None:
+    out = tmp_path / "pulled"
+    result = registry_tool(
+        "pull",
+        "--insecure",
+        "--platform",
+        "linux/arm64",
+        f"{registry.host}/{REPO}@{pushed_image.root_digest}",
+        str(out),
+    )
+
+    summary = json.loads(result.stdout)
+    assert [p["platform"] for p in summary["platforms"]] == ["linux/arm64"]
+    arm64 = summary["platforms"][0]
+    expected = {pushed_image.root_digest, arm64["manifest"], arm64["config"], *arm64["layers"]}
+    assert set(layout_blobs(out)) == {d.split(":")[1] for d in expected}
+    index_bytes = (out / blob_path(pushed_image.root_digest)).read_bytes()
+    assert index_bytes == (pushed_image.layout / blob_path(pushed_image.root_digest)).read_bytes()
+    assert "sha256:" + hashlib.sha256(index_bytes).hexdigest() == pushed_image.root_digest
+
+
+def test_pull_of_an_absent_platform_names_it_and_lists_the_available_ones(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
+) -> None:
+    out = tmp_path / "pulled"
+    result = registry_tool(
+        "pull",
+        "--insecure",
+        "--platform",
+        "linux/s390x",
+        f"{registry.host}/{REPO}@{pushed_image.root_digest}",
+        str(out),
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "has no linux/s390x manifest; it has linux/amd64, linux/arm64" in result.stderr
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".layertool")] == []
+
+
+def test_pull_of_a_digest_the_registry_lacks_fails(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
+) -> None:
+    missing = "sha256:" + hashlib.sha256(b"no such manifest").hexdigest()
+    result = registry_tool(
+        "pull",
+        "--insecure",
+        f"{registry.host}/{REPO}@{missing}",
+        str(tmp_path / "out"),
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert f"fetching manifest {registry.host}/{REPO}@{missing}: not found" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_pull_rejects_a_manifest_that_does_not_match_the_pinned_digest(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
+) -> None:
+    def tamper(method, path, request_body, headers, body):
+        if method == "GET" and "/manifests/" in path:
+            body = body.replace(b"linux", b"LINUX")
+        return headers, body
+
+    with RegistryProxy(registry.host, rewrite=tamper) as proxy:
+        result = registry_tool(
+            "pull",
+            "--insecure",
+            f"{proxy.host}/{REPO}@{pushed_image.root_digest}",
+            str(tmp_path / "out"),
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert "hashes to sha256:" in result.stderr and "not to the requested digest" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_pull_rejects_a_layer_that_does_not_match_its_digest(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
+) -> None:
+    def tamper(method, path, request_body, headers, body):
+        if method == "GET" and "/blobs/" in path and len(body) > 2:
+            body = body[:-1] + bytes([body[-1] ^ 1])
+        return headers, body
+
+    with RegistryProxy(registry.host, rewrite=tamper) as proxy:
+        result = registry_tool(
+            "pull",
+            "--insecure",
+            f"{proxy.host}/{REPO}@{pushed_image.root_digest}",
+            str(tmp_path / "out"),
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert "content that hashes to" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_pull_usage_errors(registry_tool: Callable, tmp_path: Path) -> None:
+    unpinned = registry_tool(
+        "pull", "127.0.0.1:5000/acme/greeter:latest", str(tmp_path / "out"), check=False
+    )
+    bad_platform = registry_tool(
+        "pull",
+        "--platform",
+        "linux",
+        "127.0.0.1:5000/acme/greeter@sha256:" + "0" * 64,
+        str(tmp_path / "out"),
+        check=False,
+    )
+    assert unpinned.returncode == 2 and "pinned by digest" in unpinned.stderr
+    assert bad_platform.returncode == 2 and "OS/ARCH[/VARIANT]" in bad_platform.stderr
+
+
+# ---------------------------------------------------------------------------- Go unit tests
+
+
+def test_layertool_registry_go_unit_tests(go_sdk: str, go_env: Dict[str, str]) -> None:
+    """Challenge parsing, references, credentials and platform matching (layertool/registry_test.go)."""
+    result = subprocess.run(
+        [go_sdk, "test", "-count=1", "."],
+        cwd=Path(__file__).resolve().parent.parent / "layertool",
+        env=go_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
