@@ -2,7 +2,7 @@
 
 from pants.backend.python.util_rules import pex
 
-from go_oci.goals import package, package_image, run, run_image, tailor
+from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import GoCrossBinaryTarget, GoImageTarget, GoModuleTarget, OciPullTarget
 from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, sdk, wheels
 
@@ -24,6 +24,7 @@ def rules():
         *image.rules(),
         *package_image.rules(),
         *run_image.rules(),
+        *publish_image.rules(),
         *tailor.rules(),
     ]
 

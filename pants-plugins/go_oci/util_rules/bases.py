@@ -4,17 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestSubset, FileContent, MergeDigests, PathGlobs, Snapshot
+import json
+import re
+
+from pants.engine.addresses import Address
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    FileContent,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+    Snapshot,
+)
+from pants.engine.process import FallibleProcessResult
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.util.frozendict import FrozenDict
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_oci.oci.layer import LayerEntry
+from go_oci.oci.model import MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
 from go_oci.oci.sbom import BasePackage
+from go_oci.platforms import Platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
-from go_oci.util_rules.layers import BuiltLayer, LayerRequest
+from go_oci.target_types import OciPullDigestField, OciPullImageField, OciPullPlatformsField, OciPullTarget
+from go_oci.util_rules.layers import BuiltLayer, LayerRequest, LayerTool
 from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
 
+_PINNED_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -30,12 +53,34 @@ _NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetwo
 _OS_RELEASE = 'PRETTY_NAME="go_oci static"\nNAME="go_oci static"\nID=go-oci-static\nVERSION_ID="1"\n'
 
 
+class BaseImageError(Exception):
+    pass
+
+
 @dataclass(frozen=True)
-class BuiltinBase:
-    name: str  # "static" or "scratch"
-    layers: tuple[BuiltLayer, ...]
+class BaseImage:
+    """What an image starts from: layers per platform, config defaults, and what the SBOM says of it."""
+
+    name: str  # "static", "scratch", or the pulled repository
+    pinned_digest: str | None  # a pulled base's index or manifest digest
+    layers: FrozenDict[str, tuple[BuiltLayer, ...]]  # by str(Platform); "*" for every platform
     env: tuple[str, ...]
     packages: tuple[BasePackage, ...]
+    has_libc: bool  # False: binaries on it must be statically linked (Invariant 7)
+
+    def layers_for(self, platform: Platform) -> tuple[BuiltLayer, ...] | None:
+        """The base's layers for `platform`, or None if the base lacks it."""
+        if "*" in self.layers:
+            return self.layers["*"]
+        for key, layers in self.layers.items():
+            os_, arch, *variant = key.split("/")
+            if (os_, arch) == (platform.os, platform.arch) and (not platform.variant or variant == [platform.oci_variant]):
+                return layers
+        return None
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(sorted(self.layers))
 
 
 @dataclass(frozen=True)
@@ -48,9 +93,9 @@ def _pinned_version(requirement: str) -> str:
 
 
 @rule(desc="Build the built-in base image", level=LogLevel.DEBUG)
-async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> BuiltinBase:
+async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> BaseImage:
     if request.name == "scratch":
-        return BuiltinBase("scratch", (), (f"PATH={DEFAULT_PATH}",), ())
+        return BaseImage("scratch", None, FrozenDict({"*": ()}), (f"PATH={DEFAULT_PATH}",), (), has_libc=False)
 
     certifi, tzdata = await MultiGet(
         Get(WheelFiles, WheelFilesRequest(go_oci.certifi_requirement, "certifi", f"Resolve {go_oci.certifi_requirement}")),
@@ -105,7 +150,107 @@ async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> B
         BasePackage("tzdata", _pinned_version(go_oci.tzdata_requirement), "Apache-2.0",
                     f"pkg:pypi/tzdata@{_pinned_version(go_oci.tzdata_requirement)}"),
     )
-    return BuiltinBase("static", (layer,), (f"PATH={DEFAULT_PATH}", f"SSL_CERT_FILE={CA_BUNDLE}"), packages)
+    return BaseImage(
+        "static",
+        None,
+        FrozenDict({"*": (layer,)}),
+        (f"PATH={DEFAULT_PATH}", f"SSL_CERT_FILE={CA_BUNDLE}"),
+        packages,
+        has_libc=False,
+    )
+
+
+@dataclass(frozen=True)
+class PulledBaseRequest:
+    address: Address  # of the oci_pull target
+    platforms: tuple[Platform, ...]  # what the image needs: only these are pulled
+    image_address: Address  # the go_image, for messages
+
+
+_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def registry_is_insecure(image: str, go_oci: GoOciSubsystem) -> bool:
+    host = image.split("/", 1)[0]
+    return any(
+        isinstance(r, dict) and r.get("address") == host and r.get("insecure") for r in go_oci.registries.values()
+    )
+
+
+@rule(desc="Pull a base image", level=LogLevel.DEBUG)
+async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
+    )
+    target = wrapped.target
+    if not isinstance(target, OciPullTarget):
+        raise BaseImageError(
+            f"{request.image_address}: invalid `base`: {target.address} is a `{target.alias}`; use 'static', "
+            "'scratch' or the address of an `oci_pull` target."
+        )
+    image, digest = target[OciPullImageField].value, target[OciPullDigestField].value
+    if not _PINNED_DIGEST.fullmatch(digest or ""):
+        raise BaseImageError(
+            f"{target.address}: `digest` {digest!r} is not a pinned digest: bases are pinned by digest. Write "
+            f"`sha256:<64 hex digits>` (e.g. from `skopeo inspect docker://{image}`)."
+        )
+    wanted = target[OciPullPlatformsField].value
+    platforms = sorted({str(p) for p in request.platforms} | set(wanted or ()))
+    args = ["pull", *(["--insecure"] if registry_is_insecure(image, go_oci) else []),
+            *(f"--platform={p}" for p in platforms), f"{image}@{digest}", "pulled"]
+    result = await Get(
+        FallibleProcessResult,
+        layertool.process(
+            tuple(args),
+            f"Pull {image}@{digest[:19]}… for {target.address}",
+            EMPTY_DIGEST,
+            output_directories=("pulled",),
+            level=LogLevel.INFO,
+        ),
+    )
+    if result.exit_code != 0:
+        raise BaseImageError(
+            f"{target.address}: could not pull {image}@{digest}: {result.stderr.decode().strip()}\n"
+            "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
+            "`insecure` for it in [go-oci].registries."
+        )
+    summary = json.loads(result.stdout)
+    pulled = await Get(Digest, RemovePrefix(result.output_digest, "pulled"))
+    contents = {
+        f.path: f.content
+        for f in await Get(
+            DigestContents,
+            DigestSubset(
+                pulled,
+                PathGlobs([f"blobs/sha256/{d.split(':')[1]}" for p in summary["platforms"] for d in (p["manifest"], p["config"])]),
+            ),
+        )
+    }
+    layers_by_platform = {}
+    env: tuple[str, ...] = ()
+    for entry in summary["platforms"]:
+        manifest = json.loads(contents[f"blobs/sha256/{entry['manifest'].split(':')[1]}"])
+        config = json.loads(contents[f"blobs/sha256/{entry['config'].split(':')[1]}"])
+        env = tuple(config.get("config", {}).get("Env") or ())
+        history = [h for h in config.get("history", []) if not h.get("empty_layer")]
+        layers = []
+        for i, (layer, diff_id) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"])):
+            # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
+            media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == _DOCKER_LAYER_GZIP else layer["mediaType"]
+            blob = await Get(Digest, DigestSubset(pulled, PathGlobs([f"blobs/sha256/{layer['digest'].split(':')[1]}"])))
+            created_by = history[i].get("created_by", "") if i < len(history) else ""
+            layers.append(
+                BuiltLayer(blob, Descriptor(media_type, layer["digest"], layer["size"]), diff_id, created_by or f"{image} layer {i}")
+            )
+        layers_by_platform[entry["platform"]] = tuple(layers)
+    return BaseImage(
+        image,
+        digest,
+        FrozenDict(layers_by_platform),
+        env,
+        (BasePackage(image, digest),),
+        has_libc=True,
+    )
 
 
 def rules():

@@ -33,7 +33,7 @@ from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blo
 from go_oci.oci.sbom import build_spdx_document, parse_go_version_m, spdx_json_bytes
 from go_oci.platforms import InvalidPlatform, Platform
 from go_oci.target_types import BUILTIN_BASES, GoCrossBinaryFieldSet, GoCrossBinaryTarget, GoImageFieldSet
-from go_oci.util_rules.bases import BuiltinBase, BuiltinBaseRequest
+from go_oci.util_rules.bases import BaseImage, BuiltinBaseRequest, PulledBaseRequest
 from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
 from go_oci.util_rules.layers import BuiltLayer, LayerRequest
 from go_oci.util_rules.sdk import GoProcess, GoTargetPairs
@@ -194,8 +194,18 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
     platforms = _image_platforms(field_set, binary, pairs)
 
     base_name = field_set.base.value
+    base_address = None
     if base_name not in BUILTIN_BASES:
-        raise _field_error(address, "base", f"{base_name!r}: use 'static', 'scratch' or an oci_pull address.")
+        try:
+            base_address = await Get(
+                Address,
+                AddressInput,
+                AddressInput.parse(base_name, relative_to=address.spec_path, description_of_origin=f"the `base` field of {address}"),
+            )
+        except Exception:
+            raise _field_error(
+                address, "base", f"{base_name!r}: use 'static', 'scratch' or the address of an oci_pull target."
+            ) from None
     binary_path = _absolute_path(address, "binary_path", field_set.binary_path.value or f"/app/{binary.binary_name}")
     workdir = _absolute_path(address, "workdir", field_set.workdir.value, root_ok=True)
     try:
@@ -222,11 +232,20 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
         raise _field_error(address, "tags", "it is empty; an image layout needs at least one tag, e.g. 'latest'.")
 
     base, data = await MultiGet(
-        Get(BuiltinBase, BuiltinBaseRequest(base_name)), Get(DataLayer, DataLayerRequest(field_set))
+        Get(BaseImage, BuiltinBaseRequest(base_name))
+        if base_address is None
+        else Get(BaseImage, PulledBaseRequest(base_address, platforms, address)),
+        Get(DataLayer, DataLayerRequest(field_set)),
     )
+    missing = [str(p) for p in platforms if base.layers_for(p) is None]
+    if missing:
+        raise _field_error(
+            address, "platforms", f"the base {base_name} has no {', '.join(missing)} (it has "
+            f"{', '.join(base.platforms)}). Pull those platforms in its oci_pull, or narrow `platforms`."
+        )
     binaries = await MultiGet(Get(BuiltGoBinary, GoBinaryBuildRequest(binary, p)) for p in platforms)
     for built in binaries:
-        if built.linkage is not None and not built.linkage.is_static:
+        if not base.has_libc and built.linkage is not None and not built.linkage.is_static:
             raise GoImageError(
                 f"{address}: the binary {binary.address} for {built.platform} is dynamically linked "
                 f"(interpreter {built.linkage.interpreter or 'none'}, needs {', '.join(built.linkage.needed) or 'nothing'}), "
@@ -250,6 +269,9 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
     env = dict(e.split("=", 1) for e in base.env)
     env.update(e.split("=", 1) for e in user_env)
     standard_annotations = {model.ANNOTATION_CREATED: created, model.ANNOTATION_TITLE: repository}
+    if base.pinned_digest:
+        standard_annotations[model.ANNOTATION_BASE_NAME] = base.name
+        standard_annotations[model.ANNOTATION_BASE_DIGEST] = base.pinned_digest
     if version:
         standard_annotations[model.ANNOTATION_VERSION] = version
     all_annotations = {**standard_annotations, **annotations}
@@ -257,7 +279,7 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
     blobs: dict[str, bytes] = {}
     images = []
     for built, binary_layer in zip(binaries, binary_layers):
-        layers = (*base.layers, *([data.layer] if data.layer else []), binary_layer)
+        layers = (*base.layers_for(built.platform), *([data.layer] if data.layer else []), binary_layer)
         oci_platform = model.Platform(built.platform.os, built.platform.arch, built.platform.oci_variant or None)
         config = model.ImageConfig(
             platform=oci_platform,

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -32,6 +33,8 @@ func runPush(args []string, stdout io.Writer) error {
 	flags.SetOutput(io.Discard)
 	insecure := flags.Bool("insecure", false, "talk plain HTTP to the registry instead of HTTPS")
 	sbomPath := flags.String("sbom", "", "also push this SPDX JSON document as an OCI 1.1 artifact whose subject is the image")
+	// The publish goal cannot capture a push's output, so the references also go to a file it names.
+	reportPath := flags.String("report", "", "also write the JSON lines printed on stdout to this file")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -65,7 +68,19 @@ func runPush(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(stdout)}
+	out := stdout
+	if *reportPath != "" {
+		if err := os.MkdirAll(filepath.Dir(*reportPath), 0o755); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		report, err := os.Create(*reportPath)
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		defer report.Close()
+		out = io.MultiWriter(stdout, report)
+	}
+	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(out)}
 	return pusher.push(image, tags, sbom)
 }
 
@@ -86,12 +101,10 @@ func readLayoutImage(layoutDir string) (layoutImage, error) {
 	if len(layoutIndex.Manifests) == 0 {
 		return layoutImage{}, fmt.Errorf("%s lists no image to push", indexPath)
 	}
-	for _, entry := range layoutIndex.Manifests[1:] {
-		if entry.Digest != layoutIndex.Manifests[0].Digest {
-			return layoutImage{}, fmt.Errorf("%s lists several images (%s, %s); push takes a layout of one image", indexPath, layoutIndex.Manifests[0].Digest, entry.Digest)
-		}
+	listed, err := layoutRoot(layoutDir, layoutIndex.Manifests)
+	if err != nil {
+		return layoutImage{}, fmt.Errorf("%s: %w", indexPath, err)
 	}
-	listed := layoutIndex.Manifests[0]
 	rootBytes, root, err := readLayoutManifest(layoutDir, listed)
 	if err != nil {
 		return layoutImage{}, err
@@ -300,4 +313,38 @@ func (p *imagePusher) pushSBOM(subject contentDescriptor, sbom []byte) error {
 		report.FallbackTag = &fallback
 	}
 	return p.report.Encode(report)
+}
+
+// layoutRoot picks the one image a layout holds. go_oci's layouts also name each platform's manifest
+// (`<tag>-<os>_<arch>`, for tools that cannot choose from an index); those are part of the index's
+// image, not other images.
+func layoutRoot(layoutDir string, entries []contentDescriptor) (contentDescriptor, error) {
+	roots := map[string]contentDescriptor{}
+	for _, entry := range entries {
+		roots[entry.Digest] = entry
+	}
+	for _, entry := range entries {
+		if !isIndexType(entry.MediaType) {
+			continue
+		}
+		_, index, err := readLayoutManifest(layoutDir, entry)
+		if err != nil {
+			return contentDescriptor{}, err
+		}
+		for _, member := range index.Manifests {
+			delete(roots, member.Digest)
+		}
+	}
+	if len(roots) != 1 {
+		digests := make([]string, 0, len(roots))
+		for digest := range roots {
+			digests = append(digests, digest)
+		}
+		sort.Strings(digests)
+		return contentDescriptor{}, fmt.Errorf("lists several images (%s); push takes a layout of one image", strings.Join(digests, ", "))
+	}
+	for _, root := range roots {
+		return root, nil
+	}
+	panic("unreachable")
 }

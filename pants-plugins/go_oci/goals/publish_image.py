@@ -1,0 +1,103 @@
+"""`pants publish` of a go_image: push blobs, manifests, the index, the SBOM, then tags (layertool push)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pants.core.goals.publish import PublishFieldSet, PublishOutputData, PublishPackages, PublishProcesses, PublishRequest
+from pants.core.util_rules.distdir import DistDir
+from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
+from pants.base.build_root import BuildRoot
+from pants.engine.process import InteractiveProcess, Process
+from pants.engine.rules import Get, collect_rules, rule
+
+from go_oci.subsystems.go_oci import GoOciSubsystem
+from go_oci.target_types import GoImageFieldSet
+from go_oci.util_rules.bases import registry_is_insecure
+from go_oci.util_rules.image import BuiltImage, GoImageError
+from go_oci.util_rules.layers import LayerTool
+
+
+class PublishGoImageRequest(PublishRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishGoImageFieldSet(GoImageFieldSet, PublishFieldSet):
+    publish_request_type = PublishGoImageRequest
+
+    def get_output_data(self) -> PublishOutputData:
+        return PublishOutputData(
+            {"publisher": "go_oci", "registries": self.registries.value or (), **super().get_output_data()}
+        )
+
+
+def resolve_registries(field_set: GoImageFieldSet, go_oci: GoOciSubsystem) -> tuple[str, ...]:
+    """Registry addresses from `registries` (`@alias` or an address), else [go-oci].registries' defaults."""
+    configured = go_oci.registries
+    if field_set.registries.value is None:
+        return tuple(r["address"] for r in configured.values() if isinstance(r, dict) and r.get("default"))
+    addresses = []
+    for entry in field_set.registries.value:
+        if entry.startswith("@"):
+            alias = entry[1:]
+            if alias not in configured or "address" not in configured[alias]:
+                raise GoImageError(
+                    f"{field_set.address}: invalid `registries`: no registry '{alias}' in [go-oci].registries "
+                    f"(it has {', '.join(sorted(configured)) or 'none'})."
+                )
+            addresses.append(configured[alias]["address"])
+        else:
+            addresses.append(entry)
+    return tuple(addresses)
+
+
+@rule(desc="Push a go_image")
+async def publish_go_image(
+    request: PublishGoImageRequest, layertool: LayerTool, go_oci: GoOciSubsystem, build_root: BuildRoot, dist: DistDir
+) -> PublishProcesses:
+    field_set = request.field_set
+    image = await Get(BuiltImage, GoImageFieldSet, GoImageFieldSet.of(field_set))
+    registries = resolve_registries(field_set, go_oci)
+    names = tuple(f"{r}/{image.repository}:{t}" for r in registries for t in image.tags) or tuple(
+        f"{image.repository}:{t}" for t in image.tags
+    )
+    if field_set.skip_push.value:
+        return PublishProcesses([PublishPackages(names=names, description=f"(by `skip_push` on {field_set.address})")])
+    if not registries:
+        return PublishProcesses(
+            [PublishPackages(names=names, description="(no registry: set `registries`, or a default in [go-oci].registries)")]
+        )
+
+    inputs = [await Get(Digest, AddPrefix(image.layout, "layout"))]
+    if image.sbom is not None:
+        inputs.append(await Get(Digest, CreateDigest([FileContent("sbom.spdx.json", image.sbom)])))
+    input_digest = await Get(Digest, MergeDigests(inputs))
+    output_dir = field_set.output_path.value_or_default(file_ending=None)
+    jobs = []
+    for registry in registries:
+        reference = f"{registry}/{image.repository}"
+        report = f"{build_root.path}/{dist.relpath}/{output_dir}/{field_set.address.target_name}.{re.sub(r'[^A-Za-z0-9.-]', '_', registry)}.pushed.json"
+        args = [
+            "push",
+            *(["--insecure"] if registry_is_insecure(reference, go_oci) else []),
+            *(["--sbom", "sbom.spdx.json"] if image.sbom is not None else []),
+            f"--report={report}",
+            "layout",
+            reference,
+            *image.tags,
+        ]
+        process = layertool.process(tuple(args), f"Push {reference}", input_digest)
+        jobs.append(
+            PublishPackages(
+                names=tuple(f"{reference}:{t}" for t in image.tags),
+                process=InteractiveProcess.from_process(process),
+                description=f"index {image.index.digest}; references in {report}",
+            )
+        )
+    return PublishProcesses(jobs)
+
+
+def rules():
+    return [*collect_rules(), *PublishGoImageFieldSet.rules()]
