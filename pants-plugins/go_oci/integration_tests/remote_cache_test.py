@@ -1,0 +1,64 @@
+"""Remote cache sharing with a real REAPI server: one checkout builds, another at another path with
+empty local caches gets every go_oci process from the remote cache and the same bytes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from go_oci.testing.buildgrid import buildgrid_cache
+from go_oci.testing.nested_pants import PantsRepo
+
+OUT = "testprojects.go.hello"
+
+
+def _remote_config(address: str, *, write: bool) -> str:
+    return (
+        "[GLOBAL]\n"
+        f'remote_store_address = "{address}"\n'
+        "remote_cache_read = true\n"
+        f"remote_cache_write = {str(write).lower()}\n"
+        "remote_store_rpc_concurrency = 32\n"
+    )
+
+
+def _with_remote(repo: PantsRepo, address: str, *, write: bool) -> PantsRepo:
+    # [GLOBAL] already exists in the generated pants.toml: add the options to it.
+    toml = repo.root / "pants.toml"
+    toml.write_text(toml.read_text().replace("[GLOBAL]\n", _remote_config(address, write=write), 1))
+    return repo
+
+
+def _outputs(repo: PantsRepo) -> dict[str, bytes]:
+    root = repo.root / "dist" / OUT
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_second_checkout_gets_everything_from_the_remote_cache(tmp_path: Path) -> None:
+    with buildgrid_cache(tmp_path / "buildgrid") as address:
+        alice = PantsRepo(
+            tmp_path / "alice" / "monorepo", local_store=tmp_path / "alice-store", named_caches=tmp_path / "alice-named"
+        )
+        bob = PantsRepo(
+            tmp_path / "ci" / "runner-3" / "checkout", local_store=tmp_path / "bob-store", named_caches=tmp_path / "bob-named"
+        )
+        for repo, write in ((alice, True), (bob, False)):
+            repo.copy_testproject("hello")
+            _with_remote(repo, address, write=write)
+
+        first = alice.run("--stats-log", "package", "testprojects/go/hello:image").assert_success()
+        assert first.counter("remote_cache_write_errors") == 0
+        assert first.counter("remote_cache_write_successes") == first.counter("remote_cache_requests") > 0
+
+        second = bob.run("--stats-log", "package", "testprojects/go/hello:image").assert_success()
+        # Every process of the build (SDK and wheel resolves, dist list, analysis, compiles, layertool,
+        # layers, archives, build info) was answered by the remote cache...
+        assert second.counter("remote_cache_requests") == first.counter("remote_cache_requests")
+        assert second.counter("remote_cache_requests_cached") == second.counter("remote_cache_requests")
+        assert second.counter("remote_cache_requests_uncached") == 0
+        # ...and no local run beat it. (Pants 2.17 races a local run against each cache lookup and
+        # cancels it when the hit arrives, so runs may start; none may finish.)
+        assert second.counter("remote_cache_speculation_local_completed_first") == 0
+        assert re.findall(r"Completed: (Compile [^\n]*)", second.stderr) == []
+        assert _outputs(bob) == _outputs(alice)
+        assert any(name.endswith("docker.tar") for name in _outputs(bob))
