@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
-
 
 def missing(reason: str) -> None:
     """Skip with the reason, or fail when CI sets GO_OCI_REQUIRE_TOOLS=1: CI must not pass by skipping."""
+    import pytest  # here, so that bench/ can use these helpers without pytest
+
     if os.environ.get("GO_OCI_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{reason} (GO_OCI_REQUIRE_TOOLS=1 requires it; .ci/run installs it)")
     pytest.skip(reason)
