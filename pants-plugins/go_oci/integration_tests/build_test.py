@@ -55,7 +55,7 @@ def test_go_work_workspace(built: PantsRepo) -> None:
 
 
 def test_run_goal_builds_for_the_host(built: PantsRepo) -> None:
-    result = built.run("run", "testprojects/go/hello:", "--", "-version").assert_success()
+    result = built.run("run", "testprojects/go/hello:hello", "--", "-version").assert_success()
     assert result.stdout == "hello 1.0.0 linux/amd64\n"
 
 

@@ -29,7 +29,7 @@ CASES = {
                                 ["m:img: invalid `tags`: '{commit}' uses {commit}, which is not set (known here: {version})"]),
     "bad_created": ('go_image(name="img", binary=":bin", created="yesterday")', ["m:img: Invalid timestamp 'yesterday'"]),
     "unknown_base": ('go_image(name="img", binary=":bin", base="ubuntu")',
-                     ["m:img: invalid `base`: 'ubuntu': use 'static', 'scratch' or an oci_pull address."]),
+                     ["m:img: invalid `base`: 'ubuntu': use 'static', 'scratch' or the address of an oci_pull target."]),
 }
 
 
