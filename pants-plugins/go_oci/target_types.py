@@ -19,6 +19,13 @@ from pants.util.strutil import help_text
 
 from go_oci.platforms import CODEGEN_ENV_VARS
 
+class _PlainFieldSet:
+    @classmethod
+    def of(cls, field_set):
+        """The plain field set of a goal's subclass (package, run, publish), so rules key on one type."""
+        return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})
+
+
 # ---------------------------------------------------------------------------------------------------
 # go_module
 # ---------------------------------------------------------------------------------------------------
@@ -201,7 +208,7 @@ class GoCrossBinaryTarget(Target):
 
 
 @dataclass(frozen=True)
-class GoCrossBinaryFieldSet(FieldSet):
+class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
     required_fields = (GoMainField,)
 
     main: GoMainField
@@ -216,11 +223,6 @@ class GoCrossBinaryFieldSet(FieldSet):
     cgo: GoCgoField
     env: GoEnvField
     output_path: GoCrossBinaryOutputPathField
-
-    @classmethod
-    def of(cls, field_set: "GoCrossBinaryFieldSet") -> "GoCrossBinaryFieldSet":
-        """The plain field set of a goal's subclass (package, run), so rules are keyed on one type."""
-        return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -491,7 +493,7 @@ class OciPullTarget(Target):
 
 
 @dataclass(frozen=True)
-class GoImageFieldSet(FieldSet):
+class GoImageFieldSet(FieldSet, _PlainFieldSet):
     required_fields = (GoImageBinaryField,)
 
     binary: GoImageBinaryField
@@ -515,7 +517,3 @@ class GoImageFieldSet(FieldSet):
     sbom: GoImageSbomField
     created: GoImageCreatedField
     output_path: GoImageOutputPathField
-
-    @classmethod
-    def of(cls, field_set: "GoImageFieldSet") -> "GoImageFieldSet":
-        return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})

@@ -6,12 +6,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from go_oci.testing.registry import free_port
+from go_oci.testing.services import running
 from go_oci.testing.tools import missing
 
 BUILDGRID_REQUIREMENT = "buildgrid==0.4.4"
@@ -88,23 +88,13 @@ limiter:
   concurrent-request-limit: 512
 """
     )
-    log = (workdir / "buildgrid.log").open("w")
-    proc = subprocess.Popen([str(bgd), "server", "start", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"buildgrid did not start: see {workdir / 'buildgrid.log'}")
-                time.sleep(0.2)
-        yield f"grpc://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
+
+    def listening() -> bool:
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    with running([str(bgd), "server", "start", str(config)], workdir / "buildgrid.log", listening):
+        yield f"grpc://127.0.0.1:{port}"

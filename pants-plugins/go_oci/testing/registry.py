@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from go_oci.testing.services import running
 from go_oci.testing.tools import require_tool
 
 
@@ -45,25 +44,14 @@ def local_registry(workdir: Path) -> Iterator[Registry]:
         f"storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n"
     )
-    log = (workdir / "registry.log").open("w")
-    proc = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     address = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{address}/v2/", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"docker-registry did not start: see {workdir / 'registry.log'}")
-                time.sleep(0.1)
-        yield Registry(address, storage)
-    finally:
-        proc.terminate()
+
+    def answers() -> bool:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            with urllib.request.urlopen(f"http://{address}/v2/", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    with running([binary, "serve", str(config)], workdir / "registry.log", answers, timeout=20):
+        yield Registry(address, storage)

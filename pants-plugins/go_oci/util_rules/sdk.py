@@ -55,6 +55,8 @@ _BASE_ENV = {
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
 export GOPATH="$root/.gopath" GOCACHE="$root/{_BUILD_CACHE_DIR}" GOMODCACHE="$root/{MODCACHE_DIR}"
+# The named cache is only a speed-up: if someone deleted it under a running pantsd, build without it.
+if [ ! -d "$GOCACHE" ]; then GOCACHE="$root/.gocache-fallback"; fi
 if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
 exec "$root/{SDK_DIR}/bin/go" "$@"
 """.encode()

@@ -1,0 +1,30 @@
+"""Starting a real server for a test, waiting until it answers, and always stopping it."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+
+@contextmanager
+def running(argv: Sequence[str], log: Path, ready: Callable[[], bool], timeout: float = 60) -> Iterator[None]:
+    """Runs `argv` (output to `log`) until the block ends; `ready` says when it serves."""
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(list(argv), stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{argv[0]} did not start: see {log}")
+                time.sleep(0.1)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
