@@ -21,7 +21,7 @@ def _remote_config(address: str, *, write: bool) -> str:
         "remote_store_rpc_concurrency = 16\n"
         "remote_cache_rpc_concurrency = 16\n"
         # This test is about cache keys, not latency: a lookup slowed by a busy machine must not miss.
-        "remote_cache_read_timeout_millis = 60000\n"
+        "remote_cache_rpc_timeout_millis = 60000\n"
     )
 
 
@@ -56,13 +56,16 @@ def test_a_second_checkout_gets_everything_from_the_remote_cache(tmp_path: Path)
         second = bob.run("--stats-log", "package", "testprojects/go/hello:image").assert_success()
         counters = "\n".join(line for line in second.stderr.splitlines() if "remote_" in line)
         # Every process of the build (SDK and wheel resolves, dist list, analysis, compiles, layertool,
-        # layers, archives, build info) was answered by the remote cache...
+        # layers, archives, build info) had the same key in B as in A: no lookup missed...
         assert second.counter("remote_cache_requests") == first.counter("remote_cache_requests"), counters
-        assert second.counter("remote_cache_requests_cached") == second.counter("remote_cache_requests"), counters
         assert second.counter("remote_cache_requests_uncached") == 0, counters
-        # ...and no local run beat it. (Pants 2.17 races a local run against each cache lookup and
-        # cancels it when the hit arrives, so runs may start; none may finish.)
-        assert second.counter("remote_cache_speculation_local_completed_first") == 0, counters
+        # ...and every result came from the remote cache, unless a process was so short that the local run
+        # Pants 2.17 races against each lookup finished first. No compile is that short.
+        assert (
+            second.counter("remote_cache_requests_cached")
+            + second.counter("remote_cache_speculation_local_completed_first")
+            == second.counter("remote_cache_requests")
+        ), counters
         assert re.findall(r"Completed: (Compile [^\n]*)", second.stderr) == []
         assert _outputs(bob) == _outputs(alice)
         assert any(name.endswith("docker.tar") for name in _outputs(bob))
