@@ -9,7 +9,7 @@ from pants.core.goals.publish import PublishFieldSet, PublishOutputData, Publish
 from pants.core.util_rules.distdir import DistDir
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
 from pants.base.build_root import BuildRoot
-from pants.engine.process import InteractiveProcess, Process
+from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 
 from go_oci.subsystems.go_oci import GoOciSubsystem

@@ -7,7 +7,6 @@ from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.rules import Get, collect_rules, rule
 
-from go_oci.goals.package import GoCrossBinaryPackageFieldSet
 from go_oci.platforms import Platform, host_go_platform
 from go_oci.target_types import GoCrossBinaryFieldSet
 from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec

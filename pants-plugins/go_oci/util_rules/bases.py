@@ -233,11 +233,14 @@ async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: 
         config = json.loads(contents[f"blobs/sha256/{entry['config'].split(':')[1]}"])
         env = tuple(config.get("config", {}).get("Env") or ())
         history = [h for h in config.get("history", []) if not h.get("empty_layer")]
+        blobs = await MultiGet(
+            Get(Digest, DigestSubset(pulled, PathGlobs([f"blobs/sha256/{layer['digest'].split(':')[1]}"])))
+            for layer in manifest["layers"]
+        )
         layers = []
-        for i, (layer, diff_id) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"])):
+        for i, (layer, diff_id, blob) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"], blobs)):
             # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
             media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == _DOCKER_LAYER_GZIP else layer["mediaType"]
-            blob = await Get(Digest, DigestSubset(pulled, PathGlobs([f"blobs/sha256/{layer['digest'].split(':')[1]}"])))
             created_by = history[i].get("created_by", "") if i < len(history) else ""
             layers.append(
                 BuiltLayer(blob, Descriptor(media_type, layer["digest"], layer["size"]), diff_id, created_by or f"{image} layer {i}")

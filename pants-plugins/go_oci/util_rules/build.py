@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult
@@ -25,7 +25,7 @@ from go_oci.util_rules.modules import (
     DownloadedGoModules,
     GoBuildContext,
     GoBuildContextRequest,
-    _join,
+    join_path,
 )
 from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
 
@@ -228,7 +228,7 @@ def _explain_failure(address: Address, doing: str, stderr: str) -> str:
         hint = "\nAdd the missing checksums: run `go mod tidy` (or `go mod download <module>`) and commit go.sum."
     elif "no required module provides package" in message or "cannot find module" in message:
         hint = "\nAdd the module to go.mod (`go get <module>`) and run `go mod tidy`."
-    elif "is not in std" in message or "package" in message and "is not in" in message:
+    elif "is not in std" in message or "is not in GOROOT" in message:
         hint = "\nCheck the import path; for a package of this module, check the go.mod `module` line."
     return f"{address}: Go failed while {doing}:\n{message}{hint}"
 
@@ -264,9 +264,9 @@ async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> 
     cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
 
     module_file_names = ("go.mod", "go.sum", "vendor/modules.txt")
-    source_globs = [*analysis.source_files, *(_join(m.dir, n) for m in context.modules for n in module_file_names)]
+    source_globs = [*analysis.source_files, *(join_path(m.dir, n) for m in context.modules for n in module_file_names)]
     if context.workspace:
-        source_globs += [_join(context.root_dir, "go.work"), _join(context.root_dir, "go.work.sum")]
+        source_globs += [join_path(context.root_dir, "go.work"), join_path(context.root_dir, "go.work.sum")]
     modcache_globs = [f"{MODCACHE_DIR}/cache/download/**", *(f"{d}/**" for d in analysis.module_dirs)]
     sources, modcache = await MultiGet(
         Get(Digest, DigestSubset(context.sources, PathGlobs(source_globs))),

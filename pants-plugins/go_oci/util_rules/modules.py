@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pants.engine.addresses import Address, Addresses
+from pants.engine.addresses import Address
 from pants.engine.fs import (
     EMPTY_DIGEST,
     Digest,
@@ -43,7 +43,7 @@ def ancestors(directory: str) -> list[str]:
         directory = os.path.dirname(directory)
 
 
-def _join(directory: str, name: str) -> str:
+def join_path(directory: str, name: str) -> str:
     return os.path.join(directory, name) if directory else name
 
 
@@ -75,7 +75,7 @@ class GoBuildContext:
         }
 
     def module_for_dir(self, directory: str) -> GoModuleInfo | None:
-        candidates = [m for m in self.modules if directory == m.dir or directory.startswith(_join(m.dir, ""))]
+        candidates = [m for m in self.modules if directory == m.dir or directory.startswith(join_path(m.dir, ""))]
         return max(candidates, key=lambda m: len(m.dir), default=None)
 
 
@@ -100,7 +100,7 @@ class _GoModuleSources:
 
 @rule
 async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSources:
-    go_mod = _join(request.module_dir, "go.mod")
+    go_mod = join_path(request.module_dir, "go.mod")
     targets = await Get(
         Targets,
         RawSpecs(
@@ -112,7 +112,7 @@ async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSou
     if not modules:
         raise GoModuleError(
             f"{request.description_of_origin}: no `go_module` target owns {go_mod}. Add `go_module()` to "
-            f"{_join(request.module_dir, 'BUILD')}, or run `pants tailor ::`."
+            f"{join_path(request.module_dir, 'BUILD')}, or run `pants tailor ::`."
         )
     target = modules[0]
     hydrated = await Get(HydratedSources, HydrateSourcesRequest(target[GoModuleSourcesField]))
@@ -123,7 +123,7 @@ async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSou
     if nested:
         snapshot = await Get(
             Snapshot,
-            DigestSubset(snapshot.digest, PathGlobs(["**", *(f"!{_join(d, '**')}" for d in nested)])),
+            DigestSubset(snapshot.digest, PathGlobs(["**", *(f"!{join_path(d, '**')}" for d in nested)])),
         )
     contents = await Get(DigestContents, DigestSubset(snapshot.digest, PathGlobs([go_mod])))
     try:
@@ -141,7 +141,7 @@ async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSou
 @rule(desc="Find the Go module or workspace", level=LogLevel.DEBUG)
 async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
     dirs = ancestors(request.directory)
-    found = await Get(Paths, PathGlobs([_join(d, n) for d in dirs for n in ("go.mod", "go.work")]))
+    found = await Get(Paths, PathGlobs([join_path(d, n) for d in dirs for n in ("go.mod", "go.work")]))
     go_mods = {os.path.dirname(f) for f in found.files if f.endswith("go.mod")}
     go_works = {os.path.dirname(f) for f in found.files if f.endswith("go.work")}
     module_dir = next((d for d in dirs if d in go_mods), None)
@@ -155,13 +155,13 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
     module_dirs: tuple[str, ...] = (module_dir,)
     workspace_files = EMPTY_DIGEST
     if workspace_dir is not None:
-        work = await Get(DigestContents, PathGlobs([_join(workspace_dir, "go.work")]))
-        uses = tuple(os.path.normpath(_join(workspace_dir, u)) for u in parse_go_work_uses(work[0].content.decode()))
+        work = await Get(DigestContents, PathGlobs([join_path(workspace_dir, "go.work")]))
+        uses = tuple(os.path.normpath(join_path(workspace_dir, u)) for u in parse_go_work_uses(work[0].content.decode()))
         uses = tuple("" if u == "." else u for u in uses)
         if module_dir in uses:
             module_dirs = uses
             workspace_files = await Get(
-                Digest, PathGlobs([_join(workspace_dir, "go.work"), _join(workspace_dir, "go.work.sum")])
+                Digest, PathGlobs([join_path(workspace_dir, "go.work"), join_path(workspace_dir, "go.work.sum")])
             )
         else:
             workspace_dir = None
@@ -171,10 +171,10 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
     )
     sources = await Get(Digest, MergeDigests([workspace_files, *(m.snapshot.digest for m in modules)]))
     module_file_globs = [
-        _join(m.info.dir, name) for m in modules for name in ("go.mod", "go.sum", "vendor/modules.txt")
+        join_path(m.info.dir, name) for m in modules for name in ("go.mod", "go.sum", "vendor/modules.txt")
     ]
     if workspace_dir is not None:
-        module_file_globs += [_join(workspace_dir, "go.work"), _join(workspace_dir, "go.work.sum")]
+        module_file_globs += [join_path(workspace_dir, "go.work"), join_path(workspace_dir, "go.work.sum")]
     module_files = await Get(Snapshot, DigestSubset(sources, PathGlobs(module_file_globs)))
     local_modules = {m.info.module_path for m in modules}
     requirements = sorted(
@@ -186,7 +186,7 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
         modules=tuple(m.info for m in modules),
         sources=sources,
         module_files=module_files.digest,
-        vendored=workspace_dir is None and _join(module_dir, "vendor/modules.txt") in module_files.files,
+        vendored=workspace_dir is None and join_path(module_dir, "vendor/modules.txt") in module_files.files,
         requirements=tuple(requirements),
     )
 
