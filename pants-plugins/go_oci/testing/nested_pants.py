@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import go_oci
+import pants_entry
 
 PLUGIN_PARENT = Path(go_oci.__file__).resolve().parent.parent
 TESTPROJECTS = Path("testprojects/go")
@@ -92,7 +93,7 @@ search_path = ["<PATH>", "<PYENV>"]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PEX_", "PANTS_")) or k.startswith("PANTS_PEX_CLI_")}
         env["NO_SCIE_WARNING"] = "1"
         proc = subprocess.run(
-            [sys.executable, "-m", "pants", "--no-dynamic-ui", *args],
+            [sys.executable, pants_entry.__file__, "--no-dynamic-ui", *args],
             cwd=self.root,
             env=env,
             capture_output=True,
