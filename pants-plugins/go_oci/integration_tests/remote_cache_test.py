@@ -18,6 +18,8 @@ def _remote_config(address: str, *, write: bool) -> str:
         f'remote_store_address = "{address}"\n'
         "remote_cache_read = true\n"
         f"remote_cache_write = {str(write).lower()}\n"
+        # As README recommends: a hit is checked to exist remotely, its outputs fetched only if read.
+        'cache_content_behavior = "validate"\n'
         "remote_store_rpc_concurrency = 16\n"
         "remote_cache_rpc_concurrency = 16\n"
         # This test is about cache keys, not latency: a lookup slowed by a busy machine must not miss.
