@@ -16,12 +16,21 @@ def bootstrap_calls(monkeypatch, tmp_path) -> list[str]:
     (tmp_path / "pants.toml").write_text("[GLOBAL]\n")  # a build root for the options
     monkeypatch.chdir(tmp_path)
     calls: list[str] = []
-    monkeypatch.setattr(options_initializer, "create_bootstrap_scheduler", lambda *_: calls.append("built") or "scheduler")
+    monkeypatch.setattr(
+        options_initializer, "create_bootstrap_scheduler", lambda *_: calls.append("built") or "scheduler"
+    )
     monkeypatch.setattr(plugin_resolver.PluginResolver, "resolve", lambda self, *_: f"resolved with {self._scheduler}")
     # Restored after the test: _patch replaces it.
-    monkeypatch.setattr(options_initializer.OptionsInitializer, "__init__", options_initializer.OptionsInitializer.__init__)
+    initializer = options_initializer.OptionsInitializer
+    monkeypatch.setattr(initializer, "__init__", initializer.__init__)
     pants_entry._patch(options_initializer)
     return calls
+
+
+def _python(code: str) -> str:
+    """Runs `code` in a fresh interpreter: the import hooks act on first import only."""
+    env = {"PYTHONPATH": ":".join(sys.path)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
 
 
 def _bootstrapper(*args: str) -> OptionsBootstrapper:
@@ -51,5 +60,17 @@ def test_the_patch_is_applied_when_pants_imports_the_module() -> None:
         "from pants.init.options_initializer import OptionsInitializer\n"
         "print(OptionsInitializer.__init__.__qualname__)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONPATH": ":".join(sys.path)})
-    assert out.stdout.strip() == "_patch.<locals>.init"
+    assert _python(code).strip() == "_patch.<locals>.init"
+
+
+def test_the_thin_client_loads_the_daemon_module_only_on_use() -> None:
+    code = (
+        "import sys, pants_entry\n"
+        "sys.meta_path.insert(0, pants_entry._DeferDaemonModule())\n"
+        "from pants.pantsd import pants_daemon_client, pants_daemon\n"
+        "print(pants_daemon.__name__, 'pants.bin.local_pants_runner' in sys.modules)\n"
+        "print(callable(pants_daemon.launch_new_pantsd_instance), 'pants.bin.local_pants_runner' in sys.modules)\n"
+        "from pants.pantsd.pants_daemon import PantsDaemon\n"
+        "print(PantsDaemon is pants_daemon.PantsDaemon is sys.modules['pants.pantsd.pants_daemon'].PantsDaemon)\n"
+    )
+    assert _python(code).split("\n") == ["pants.pantsd.pants_daemon False", "True True", "True", ""]
