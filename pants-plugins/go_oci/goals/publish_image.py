@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pants.base.build_root import BuildRoot
 from pants.core.goals.publish import PublishFieldSet, PublishOutputData, PublishPackages, PublishProcesses, PublishRequest
 from pants.core.util_rules.distdir import DistDir
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
-from pants.base.build_root import BuildRoot
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoImageFieldSet
-from go_oci.util_rules.bases import registry_is_insecure
 from go_oci.util_rules.image import BuiltImage, GoImageError
 from go_oci.util_rules.layers import LayerTool
 
@@ -81,7 +80,7 @@ async def publish_go_image(
         report = f"{build_root.path}/{dist.relpath}/{output_dir}/{field_set.address.target_name}.{re.sub(r'[^A-Za-z0-9.-]', '_', registry)}.pushed.json"
         args = [
             "push",
-            *(["--insecure"] if registry_is_insecure(reference, go_oci) else []),
+            *(["--insecure"] if go_oci.is_insecure_registry(reference) else []),
             *(["--sbom", "sbom.spdx.json"] if image.sbom is not None else []),
             f"--report={report}",
             "layout",

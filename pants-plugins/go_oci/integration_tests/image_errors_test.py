@@ -30,6 +30,8 @@ CASES = {
     "bad_created": ('go_image(name="img", binary=":bin", created="yesterday")', ["m:img: Invalid timestamp 'yesterday'"]),
     "unknown_base": ('go_image(name="img", binary=":bin", base="ubuntu")',
                      ["m:img: invalid `base`: 'ubuntu': use 'static', 'scratch' or the address of an oci_pull target."]),
+    "unparseable_base": ('go_image(name="img", binary=":bin", base="a:b:c")',
+                         ["m:img: invalid `base`: 'a:b:c': use 'static', 'scratch' or the address of an oci_pull target."]),
 }
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from go_oci.elf import read_linkage
 from go_oci.testing.nested_pants import PantsRepo
-from go_oci.testing.registry import free_port, local_registry
+from go_oci.testing.registry import local_registry
+from go_oci.testing.services import free_port
 from go_oci.testing.tools import missing, require_tool
 
 OUT = "testprojects.go.hello/image"

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from go_oci.testing.nested_pants import PantsRepo
-from go_oci.testing.registry import free_port, local_registry
+from go_oci.testing.registry import local_registry
+from go_oci.testing.services import free_port
 from go_oci.testing.tools import require_tool
 
 OUT = "testprojects.go.hello/image"
@@ -23,6 +24,11 @@ def _raw_manifest(host: str, reference: str) -> bytes:
         [require_tool("skopeo"), "inspect", "--raw", "--tls-verify=false", f"docker://{host}/{reference}"],
         check=True, capture_output=True,
     ).stdout
+
+
+def _pushed_report(repo: PantsRepo, host: str) -> list[str]:
+    """The JSON lines `publish` writes to dist/ for CI, one file per registry."""
+    return repo.dist(f"{OUT}/image.{host.replace(':', '_')}.pushed.json").read_text().splitlines()
 
 
 def test_publish_then_build_on_the_pulled_image(tmp_path: Path) -> None:
@@ -43,12 +49,12 @@ def test_publish_then_build_on_the_pulled_image(tmp_path: Path) -> None:
         assert sbom["artifactType"] == "application/spdx+json"
         assert sbom["subject"]["digest"] == index_digest
         # The pushed references are written for CI.
-        report = repo.dist(f"{OUT}/image.{registry.host.replace(':', '_')}.pushed.json").read_text().splitlines()
+        report = _pushed_report(repo, registry.host)
         assert json.loads(report[0]) == {"pushed": f"{registry.host}/testprojects/hello@{index_digest}"}
 
         # A second publish finds every blob there already.
         repo.run("publish", "testprojects/go/hello:image").assert_success()
-        report = repo.dist(f"{OUT}/image.{registry.host.replace(':', '_')}.pushed.json").read_text().splitlines()
+        report = _pushed_report(repo, registry.host)
         assert json.loads(report[-1])["blobs_uploaded"] == 0
 
         # An image on that base, pulled by digest: its layers, then ours.

@@ -106,3 +106,10 @@ class GoOciSubsystem(Subsystem):
             """
         ),
     )
+
+    def is_insecure_registry(self, reference: str) -> bool:
+        """Whether `reference` (`host[:port]/repository...`) is on a registry marked `insecure` (plain HTTP)."""
+        host = reference.split("/", 1)[0]
+        return any(
+            isinstance(r, dict) and r.get("address") == host and r.get("insecure") for r in self.registries.values()
+        )

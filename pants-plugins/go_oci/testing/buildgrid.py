@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from go_oci.testing.registry import free_port
-from go_oci.testing.services import running
+from go_oci.testing.services import free_port, listening, running
 from go_oci.testing.tools import missing
 
 BUILDGRID_REQUIREMENT = "buildgrid==0.4.4"
@@ -89,12 +87,5 @@ limiter:
 """
     )
 
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    with running([str(bgd), "server", "start", str(config)], workdir / "buildgrid.log", listening):
+    with running([str(bgd), "server", "start", str(config)], workdir / "buildgrid.log", lambda: listening(port)):
         yield f"grpc://127.0.0.1:{port}"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from go_oci.testing.services import running
+from go_oci.testing.services import free_port, running
 from go_oci.testing.tools import require_tool
 
 
@@ -22,12 +21,6 @@ class Registry:
     @property
     def url(self) -> str:
         return f"http://{self.host}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import json
 import re
+from dataclasses import dataclass
 
 from pants.engine.addresses import Address
 from pants.engine.fs import (
@@ -21,14 +20,15 @@ from pants.engine.fs import (
     RemovePrefix,
     Snapshot,
 )
+from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
-from pants.engine.internals.selectors import MultiGet
-from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_oci.oci.layer import LayerEntry
+from go_oci.oci.layout import blob_path
 from go_oci.oci.model import MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
 from go_oci.oci.sbom import BasePackage
 from go_oci.platforms import Platform
@@ -170,13 +170,6 @@ class PulledBaseRequest:
 _DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
-def registry_is_insecure(image: str, go_oci: GoOciSubsystem) -> bool:
-    host = image.split("/", 1)[0]
-    return any(
-        isinstance(r, dict) and r.get("address") == host and r.get("insecure") for r in go_oci.registries.values()
-    )
-
-
 @rule(desc="Pull a base image", level=LogLevel.DEBUG)
 async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
     wrapped = await Get(
@@ -196,7 +189,7 @@ async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: 
         )
     wanted = target[OciPullPlatformsField].value
     platforms = sorted({str(p) for p in request.platforms} | set(wanted or ()))
-    args = ["pull", *(["--insecure"] if registry_is_insecure(image, go_oci) else []),
+    args = ["pull", *(["--insecure"] if go_oci.is_insecure_registry(image) else []),
             *(f"--platform={p}" for p in platforms), f"{image}@{digest}", "pulled"]
     result = await Get(
         FallibleProcessResult,
@@ -216,36 +209,36 @@ async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: 
         )
     summary = json.loads(result.stdout)
     pulled = await Get(Digest, RemovePrefix(result.output_digest, "pulled"))
-    contents = {
-        f.path: f.content
-        for f in await Get(
-            DigestContents,
-            DigestSubset(
-                pulled,
-                PathGlobs([f"blobs/sha256/{d.split(':')[1]}" for p in summary["platforms"] for d in (p["manifest"], p["config"])]),
-            ),
-        )
-    }
+    documents = await Get(
+        DigestContents,
+        DigestSubset(
+            pulled, PathGlobs([blob_path(p[kind]) for p in summary["platforms"] for kind in ("manifest", "config")])
+        ),
+    )
+    contents = {f.path: json.loads(f.content) for f in documents}
+    # (platform, manifest, config) for each pulled platform; then every layer blob in one MultiGet.
+    pulled_platforms = [
+        (p["platform"], contents[blob_path(p["manifest"])], contents[blob_path(p["config"])])
+        for p in summary["platforms"]
+    ]
+    layer_digests = sorted({layer["digest"] for _, manifest, _ in pulled_platforms for layer in manifest["layers"]})
+    blobs = await MultiGet(Get(Digest, DigestSubset(pulled, PathGlobs([blob_path(d)]))) for d in layer_digests)
+    blob_by_digest = dict(zip(layer_digests, blobs))
     layers_by_platform = {}
     env: tuple[str, ...] = ()
-    for entry in summary["platforms"]:
-        manifest = json.loads(contents[f"blobs/sha256/{entry['manifest'].split(':')[1]}"])
-        config = json.loads(contents[f"blobs/sha256/{entry['config'].split(':')[1]}"])
+    for platform, manifest, config in pulled_platforms:
         env = tuple(config.get("config", {}).get("Env") or ())
         history = [h for h in config.get("history", []) if not h.get("empty_layer")]
-        blobs = await MultiGet(
-            Get(Digest, DigestSubset(pulled, PathGlobs([f"blobs/sha256/{layer['digest'].split(':')[1]}"])))
-            for layer in manifest["layers"]
-        )
         layers = []
-        for i, (layer, diff_id, blob) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"], blobs)):
+        for i, (layer, diff_id) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"])):
             # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
             media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == _DOCKER_LAYER_GZIP else layer["mediaType"]
             created_by = history[i].get("created_by", "") if i < len(history) else ""
+            descriptor = Descriptor(media_type, layer["digest"], layer["size"])
             layers.append(
-                BuiltLayer(blob, Descriptor(media_type, layer["digest"], layer["size"]), diff_id, created_by or f"{image} layer {i}")
+                BuiltLayer(blob_by_digest[layer["digest"]], descriptor, diff_id, created_by or f"{image} layer {i}")
             )
-        layers_by_platform[entry["platform"]] = tuple(layers)
+        layers_by_platform[platform] = tuple(layers)
     return BaseImage(
         image,
         digest,

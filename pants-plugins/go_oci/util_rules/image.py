@@ -7,6 +7,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from pants.build_graph.address import AddressParseException, ResolveError
 from pants.core.target_types import (
     FileSourceField,
     FilesGeneratingSourcesField,
@@ -196,13 +197,12 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
     base_name = field_set.base.value
     base_address = None
     if base_name not in BUILTIN_BASES:
+        origin = f"the `base` field of {address}"
         try:
             base_address = await Get(
-                Address,
-                AddressInput,
-                AddressInput.parse(base_name, relative_to=address.spec_path, description_of_origin=f"the `base` field of {address}"),
+                Address, AddressInput, AddressInput.parse(base_name, relative_to=address.spec_path, description_of_origin=origin)
             )
-        except Exception:
+        except (AddressParseException, ResolveError):
             raise _field_error(
                 address, "base", f"{base_name!r}: use 'static', 'scratch' or the address of an oci_pull target."
             ) from None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from go_oci.testing.services import free_port, listening, running
 from greeter_client import GreeterClient, GreeterError
 from greeter_client.cli import main
 
@@ -18,25 +16,11 @@ BINARY = Path("src.go.greeter/greeter/linux_amd64/greeter")
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(BINARY), f"-addr=127.0.0.1:{port}"], stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "greeter did not start"
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("greeter") / "greeter.log"
+    with running([str(BINARY), f"-addr=127.0.0.1:{port}"], log, lambda: listening(port), timeout=10):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_health_reports_the_injected_version(service: str) -> None:

@@ -335,16 +335,13 @@ func layoutRoot(layoutDir string, entries []contentDescriptor) (contentDescripto
 			delete(roots, member.Digest)
 		}
 	}
-	if len(roots) != 1 {
-		digests := make([]string, 0, len(roots))
-		for digest := range roots {
-			digests = append(digests, digest)
-		}
+	digests := make([]string, 0, len(roots))
+	for digest := range roots {
+		digests = append(digests, digest)
+	}
+	if len(digests) != 1 {
 		sort.Strings(digests)
 		return contentDescriptor{}, fmt.Errorf("lists several images (%s); push takes a layout of one image", strings.Join(digests, ", "))
 	}
-	for _, root := range roots {
-		return root, nil
-	}
-	panic("unreachable")
+	return roots[digests[0]], nil
 }
