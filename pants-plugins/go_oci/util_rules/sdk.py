@@ -64,8 +64,12 @@ _BASE_ENV = {
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
 export GOPATH="$root/.gopath" GOCACHE="$root/{_BUILD_CACHE_DIR}" GOMODCACHE="$root/{MODCACHE_DIR}"
-# The named cache is only a speed-up: if someone deleted it under a running pantsd, build without it.
-if [ ! -d "$GOCACHE" ]; then GOCACHE="$root/.gocache-fallback"; fi
+# Pants links the named cache into the sandbox once per pantsd; if someone deleted the cache since, the
+# link dangles and `go` refuses it. Recreating the directory it names makes the cache work again at once.
+if [ -L "$GOCACHE" ] && [ ! -d "$GOCACHE" ] && ! mkdir -p "$(readlink "$GOCACHE")"; then
+  echo "go_oci: the Go build cache $(readlink "$GOCACHE") was deleted and cannot be recreated: check that its parent directory is writable." >&2
+  exit 1
+fi
 if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
 exec "$root/{SDK_DIR}/bin/go" "$@"
 """.encode()
