@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import time
 import urllib.request
 from pathlib import Path
@@ -32,6 +34,9 @@ run_args = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"]
 def built(tmp_path_factory) -> PantsRepo:
     repo = PantsRepo(tmp_path_factory.mktemp("image") / "repo", extra_config=PODMAN_CONFIG)
     repo.copy_testproject("hello")
+    # An executable data file, which must stay executable; its interpreter is the image's own binary, since
+    # the static base has no shell.
+    repo.write("testprojects/go/hello/static/print-version", "#!/app/hello -version\n").chmod(0o755)
     repo.run("package", "testprojects/go/hello:image").assert_success()
     return repo
 
@@ -119,6 +124,22 @@ def test_layout_validates_and_unpacks(built: PantsRepo, tmp_path: Path, platform
     assert (rootfs / "app/data/static/index.html").read_text() == "<h1>hello</h1>\n"
 
 
+def test_layers_declare_owners_and_modes(built: PantsRepo) -> None:
+    layout = _layout(built)
+    index = json.loads(_blob(layout, _metadata(built)["index"]["digest"]))
+    manifest = json.loads(_blob(layout, index["manifests"][0]["digest"]))
+    members = {}
+    for layer in manifest["layers"]:
+        with tarfile.open(fileobj=io.BytesIO(_blob(layout, layer["digest"])), mode="r:gz") as archive:
+            members.update((m.name, (m.uid, m.gid, m.mode)) for m in archive.getmembers())
+    # nonroot owns its home, as in distroless; everything else is root's.
+    assert members["home/nonroot"] == (65532, 65532, 0o700)
+    assert members["home"] == (0, 0, 0o755)
+    assert members["app/data/static/print-version"] == (0, 0, 0o755)
+    assert members["app/data/static/index.html"] == (0, 0, 0o644)
+    assert {owner[:2] for name, owner in members.items() if name != "home/nonroot"} == {(0, 0)}
+
+
 def test_skopeo_pushes_it_to_a_registry(built: PantsRepo, tmp_path: Path) -> None:
     skopeo = require_tool("skopeo")
     meta = _metadata(built)
@@ -153,8 +174,14 @@ def test_container_answers_http_as_nonroot(built: PantsRepo, tmp_path: Path) -> 
     runc = require_tool("runc")
     if os.geteuid() != 0:
         missing("running a container with runc needs root here")
+    busybox = require_tool("busybox")
+    if not read_linkage(Path(busybox).read_bytes()).is_static:
+        missing("busybox is not statically linked: apt-get install busybox-static")
     bundle = tmp_path / "bundle"
-    _unpack(_layout(built), "latest-linux_amd64", bundle)
+    rootfs = _unpack(_layout(built), "latest-linux_amd64", bundle)
+    # A shell for the test to probe the running container with; the image has none.
+    (rootfs / "probe").mkdir()
+    shutil.copy(busybox, rootfs / "probe/busybox")
     config = json.loads((bundle / "config.json").read_text())
     port = free_port()
     config["process"]["terminal"] = False
@@ -179,6 +206,15 @@ def test_container_answers_http_as_nonroot(built: PantsRepo, tmp_path: Path) -> 
         state = json.loads(subprocess.run([runc, "state", name], check=True, capture_output=True).stdout)
         status = Path(f"/proc/{state['pid']}/status").read_text()
         assert "\nUid:\t65532\t65532\t65532\t65532\n" in status
+        # As the image's user: $HOME (from /etc/passwd) is writable, and a data script runs.
+        probe = subprocess.run(
+            [runc, "exec", name, "/probe/busybox", "sh", "-c",
+             'b=/probe/busybox; $b id -u && echo ok > "$HOME/f" && $b cat "$HOME/f" && echo "$HOME"'],
+            capture_output=True, text=True,
+        )
+        assert (probe.returncode, probe.stdout) == (0, "65532\nok\n/home/nonroot\n"), probe.stderr
+        script = subprocess.run([runc, "exec", name, "/app/data/static/print-version"], capture_output=True, text=True)
+        assert (script.returncode, script.stdout) == (0, "hello 1.0.0 linux/amd64\n"), script.stderr
     finally:
         subprocess.run([runc, "kill", name, "KILL"], capture_output=True)
         proc.wait(timeout=20)

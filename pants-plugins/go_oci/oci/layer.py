@@ -18,7 +18,9 @@ class LayerEntry:
     """One entry of a layer. `path` is relative to the image root, without a leading slash.
 
     `mode` defaults in layertool to 0644 for files and 0755 for directories; it never comes from
-    the source file, so host permissions cannot change a layer's digest.
+    the host's file, so host permissions cannot change a layer's digest. Callers may derive it from
+    what a Pants digest records (its executable bit), which is part of that digest. The owner is
+    declared too: root unless `uid`/`gid` say otherwise.
     """
 
     path: str
@@ -26,14 +28,16 @@ class LayerEntry:
     src: Optional[str] = None
     mode: Optional[int] = None
     target: Optional[str] = None
+    uid: int = 0
+    gid: int = 0
 
     @classmethod
-    def file(cls, path: str, src: str, mode: int = 0o644) -> "LayerEntry":
-        return cls(path=path, type=ENTRY_FILE, src=src, mode=mode)
+    def file(cls, path: str, src: str, mode: int = 0o644, *, uid: int = 0, gid: int = 0) -> "LayerEntry":
+        return cls(path=path, type=ENTRY_FILE, src=src, mode=mode, uid=uid, gid=gid)
 
     @classmethod
-    def directory(cls, path: str, mode: int = 0o755) -> "LayerEntry":
-        return cls(path=path, type=ENTRY_DIR, mode=mode)
+    def directory(cls, path: str, mode: int = 0o755, *, uid: int = 0, gid: int = 0) -> "LayerEntry":
+        return cls(path=path, type=ENTRY_DIR, mode=mode, uid=uid, gid=gid)
 
     @classmethod
     def symlink(cls, path: str, target: str) -> "LayerEntry":
@@ -47,6 +51,11 @@ class LayerEntry:
             entry["mode"] = f"{self.mode:04o}"
         if self.target is not None:
             entry["target"] = self.target
+        # Root is layertool's default: only another owner is written.
+        if self.uid:
+            entry["uid"] = self.uid
+        if self.gid:
+            entry["gid"] = self.gid
         return entry
 
 

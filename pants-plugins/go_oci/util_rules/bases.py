@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from pants.engine.addresses import Address
 from pants.engine.fs import (
@@ -48,6 +49,8 @@ _PASSWD = (
     "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
 )
 _GROUP = "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n"
+# nonroot's uid and gid, as in the tables above: it owns its home, as in distroless, so it can write there.
+NONROOT_ID = 65532
 # Go's resolver reads this to decide between /etc/hosts and DNS.
 _NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n"
 _OS_RELEASE = 'PRETTY_NAME="go_oci static"\nNAME="go_oci static"\nID=go-oci-static\nVERSION_ID="1"\n'
@@ -92,6 +95,21 @@ def _pinned_version(requirement: str) -> str:
     return requirement.partition("==")[2] or "NOASSERTION"
 
 
+def static_base_entries(zoneinfo_files: Iterable[str]) -> tuple[LayerEntry, ...]:
+    """The static base's one layer; `src` paths name the files builtin_base gathers under `static/`."""
+    return (
+        LayerEntry.file("etc/passwd", "static/etc/passwd"),
+        LayerEntry.file("etc/group", "static/etc/group"),
+        LayerEntry.file("etc/nsswitch.conf", "static/etc/nsswitch.conf"),
+        LayerEntry.file("etc/os-release", "static/etc/os-release"),
+        LayerEntry.file(CA_BUNDLE.lstrip("/"), "static/certifi/cacert.pem"),
+        LayerEntry.directory("home/nonroot", 0o700, uid=NONROOT_ID, gid=NONROOT_ID),
+        LayerEntry.directory("root", 0o700),
+        LayerEntry.directory("tmp", 0o1777),
+        *(LayerEntry.file(f"usr/share/{f}", f"static/tzdata/{f}") for f in zoneinfo_files),
+    )
+
+
 @rule(desc="Build the built-in base image", level=LogLevel.DEBUG)
 async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> BaseImage:
     if request.name == "scratch":
@@ -128,17 +146,7 @@ async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> B
             ]
         ),
     )
-    entries = [
-        LayerEntry.file("etc/passwd", "static/etc/passwd"),
-        LayerEntry.file("etc/group", "static/etc/group"),
-        LayerEntry.file("etc/nsswitch.conf", "static/etc/nsswitch.conf"),
-        LayerEntry.file("etc/os-release", "static/etc/os-release"),
-        LayerEntry.file(CA_BUNDLE.lstrip("/"), "static/certifi/cacert.pem"),
-        LayerEntry.directory("home/nonroot", 0o755),
-        LayerEntry.directory("root", 0o700),
-        LayerEntry.directory("tmp", 0o1777),
-        *(LayerEntry.file(f"usr/share/{f}", f"static/tzdata/{f}") for f in zoneinfo.files),
-    ]
+    entries = static_base_entries(zoneinfo.files)
     layer = await Get(
         BuiltLayer,
         LayerRequest(tuple(entries), sources, "Build the static base layer", "go_oci: static base"),

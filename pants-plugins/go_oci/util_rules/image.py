@@ -15,7 +15,7 @@ from pants.core.target_types import (
     ResourcesGeneratingSourcesField,
 )
 from pants.engine.addresses import Address, AddressInput
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.fs import CreateDigest, Digest, DigestEntries, FileContent, FileEntry, MergeDigests
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
@@ -138,14 +138,17 @@ async def data_layer(request: DataLayerRequest) -> DataLayer:
             )
         sources_fields.append((w.target.address, w.target[SourcesField]))
     hydrated = await MultiGet(Get(HydratedSources, HydrateSourcesRequest(f)) for _, f in sources_fields)
+    digest = await Get(Digest, MergeDigests(h.snapshot.digest for h in hydrated))
+    # A data file keeps the one permission bit a Pants digest records (and hashes): executable or not.
+    digest_entries = await Get(DigestEntries, Digest, digest)
+    executable = {e.path for e in digest_entries if isinstance(e, FileEntry) and e.is_executable}
     entries = {}
     for (owner, _), sources in zip(sources_fields, hydrated):
         for path in sources.snapshot.files:
             in_image = posixpath.join(data_dir, os.path.relpath(path, owner.spec_path or "."))
             if in_image in entries and entries[in_image].src != path:
                 raise _field_error(address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}.")
-            entries[in_image] = LayerEntry.file(in_image.lstrip("/"), path)
-    digest = await Get(Digest, MergeDigests(h.snapshot.digest for h in hydrated))
+            entries[in_image] = LayerEntry.file(in_image.lstrip("/"), path, 0o755 if path in executable else 0o644)
     layer = await Get(
         BuiltLayer,
         LayerRequest(tuple(entries.values()), digest, f"Build the data layer of {address}", f"go_oci: data {data_dir}"),

@@ -15,7 +15,8 @@
 // SPEC.json is {"entries": [{"path": "app/hello", "type": "file", "src": "bin/hello", "mode": "0755"}, ...]}
 // with type one of file, dir, symlink; "src" (files only) is relative to the
 // working directory; "target" is a symlink's target; "mode" is an octal string
-// or a JSON number. Parent directories that are not listed get mode 0755.
+// or a JSON number; "uid" and "gid" are the numeric owner, root (0) if absent.
+// Parent directories that are not listed get mode 0755 and root.
 package main
 
 import (
@@ -54,6 +55,7 @@ const (
 	symlinkMode        = 0o777
 	defaultGzipLevel   = 6
 	maxPermissionBits  = 0o7777
+	maxID              = 1<<31 - 1 // the largest owner every tar reader (and a 32-bit int) holds
 	ociManifestType    = "application/vnd.oci.image.manifest.v1+json"
 	dockerManifestType = "application/vnd.docker.distribution.manifest.v2+json"
 )
@@ -134,6 +136,9 @@ type specEntry struct {
 	Src    string    `json:"src,omitempty"`
 	Mode   fileMode  `json:"mode"`
 	Target string    `json:"target,omitempty"`
+	// Pointers tell an absent owner (root) from a negative one.
+	UID *int64 `json:"uid,omitempty"`
+	GID *int64 `json:"gid,omitempty"`
 }
 
 type layerSpec struct {
@@ -147,6 +152,7 @@ type layerEntry struct {
 	src      string
 	mode     int64
 	target   string
+	uid, gid int64
 	explicit bool
 }
 
@@ -269,6 +275,13 @@ func validateEntry(spec specEntry) (layerEntry, error) {
 	if spec.Mode.set && (spec.Mode.value < 0 || spec.Mode.value > maxPermissionBits) {
 		return layerEntry{}, fmt.Errorf("mode %o is outside 0000-7777", spec.Mode.value)
 	}
+	var err error
+	if entry.uid, err = ownerID("uid", spec.UID); err != nil {
+		return layerEntry{}, err
+	}
+	if entry.gid, err = ownerID("gid", spec.GID); err != nil {
+		return layerEntry{}, err
+	}
 	switch spec.Type {
 	case typeFile:
 		if spec.Src == "" {
@@ -306,6 +319,17 @@ func validateEntry(spec specEntry) (layerEntry, error) {
 		return layerEntry{}, fmt.Errorf("type %q must be one of file, dir, symlink", spec.Type)
 	}
 	return entry, nil
+}
+
+// ownerID is a declared uid or gid, root when absent.
+func ownerID(name string, value *int64) (int64, error) {
+	if value == nil {
+		return 0, nil
+	}
+	if *value < 0 || *value > maxID {
+		return 0, fmt.Errorf("%s %d is outside 0-%d", name, *value, maxID)
+	}
+	return *value, nil
 }
 
 func validateImagePath(p string) error {
@@ -355,17 +379,26 @@ func writeLayer(out io.Writer, entries []layerEntry, mtime time.Time, level int)
 func writeLayerEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
 	switch entry.kind {
 	case typeDir:
-		return tw.WriteHeader(fixedHeader(entry.path+"/", tar.TypeDir, entry.mode, 0, mtime))
+		return tw.WriteHeader(ownedHeader(entry.path+"/", tar.TypeDir, entry, 0, mtime))
 	case typeSymlink:
-		header := fixedHeader(entry.path, tar.TypeSymlink, entry.mode, 0, mtime)
+		header := ownedHeader(entry.path, tar.TypeSymlink, entry, 0, mtime)
 		header.Linkname = entry.target
 		return tw.WriteHeader(header)
 	default:
-		return copyFileEntry(tw, entry.path, entry.src, entry.mode, mtime)
+		return copyFileEntry(tw, entry, mtime)
 	}
 }
 
-func copyFileEntry(tw *tar.Writer, name, src string, mode int64, mtime time.Time) error {
+// ownedHeader is fixedHeader with the entry's declared numeric owner; owner
+// names stay empty, as runtimes go by the numbers.
+func ownedHeader(name string, typeflag byte, entry layerEntry, size int64, mtime time.Time) *tar.Header {
+	header := fixedHeader(name, typeflag, entry.mode, size, mtime)
+	header.Uid, header.Gid = int(entry.uid), int(entry.gid)
+	return header
+}
+
+func copyFileEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
+	name, src := entry.path, entry.src
 	file, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("source of %q: %w", name, err)
@@ -378,7 +411,7 @@ func copyFileEntry(tw *tar.Writer, name, src string, mode int64, mtime time.Time
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("source of %q: %s is not a regular file", name, src)
 	}
-	if err := tw.WriteHeader(fixedHeader(name, tar.TypeReg, mode, info.Size(), mtime)); err != nil {
+	if err := tw.WriteHeader(ownedHeader(name, tar.TypeReg, entry, info.Size(), mtime)); err != nil {
 		return err
 	}
 	copied, err := io.Copy(tw, file)

@@ -140,6 +140,44 @@ def test_long_paths_use_pax_records(run_layertool: Callable, tmp_path: Path) -> 
     assert members[-1].pax_headers == {"path": long_path}
 
 
+def test_declared_owners_are_numeric_and_implied_parents_stay_root(
+    run_layertool: Callable, tmp_path: Path
+) -> None:
+    (tmp_path / "f").write_text("x")
+    entries = [
+        LayerEntry.directory("home/nonroot", 0o700, uid=65532, gid=65532),
+        LayerEntry.file("srv/state/seed", "f", uid=1000, gid=2000),
+        LayerEntry.symlink("srv/current", "state"),
+    ]
+    (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes(entries))
+    build_layer(run_layertool, tmp_path)
+    owners = {m.name: (m.uid, m.gid, m.uname, m.gname, m.mode) for m in read_tar(tmp_path / "layer.tar.gz")}
+    assert owners == {
+        "home": (0, 0, "", "", 0o755),
+        "home/nonroot": (65532, 65532, "", "", 0o700),
+        "srv": (0, 0, "", "", 0o755),
+        "srv/current": (0, 0, "", "", 0o777),
+        "srv/state": (0, 0, "", "", 0o755),
+        "srv/state/seed": (1000, 2000, "", "", 0o644),
+    }
+    raw = gzip.decompress((tmp_path / "layer.tar.gz").read_bytes())
+    assert b"PaxHeaders" not in raw  # ids fit the USTAR header
+
+
+def test_an_owner_changes_the_digest_and_root_is_the_default(run_layertool: Callable, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    digests = []
+    for entry in (
+        LayerEntry.file("f", "f"),
+        LayerEntry.file("f", "f", uid=0, gid=0),
+        LayerEntry.file("f", "f", uid=65532),
+        LayerEntry.file("f", "f", gid=65532),
+    ):
+        (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes([entry]))
+        digests.append(build_layer(run_layertool, tmp_path).digest)
+    assert digests[0] == digests[1] and len(set(digests)) == 3
+
+
 def test_mode_may_be_a_json_number(run_layertool: Callable, tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     spec = {"entries": [{"path": "bin/tool", "type": "file", "src": "f", "mode": 0o750}]}
@@ -177,6 +215,9 @@ def test_source_symlinks_are_followed(run_layertool: Callable, tmp_path: Path) -
         ([{"path": "x", "type": "dir", "mode": "0999"}], 'mode "0999" is not an octal number'),
         ([{"path": "x", "type": "dir", "mode": "17777"}], "mode 17777 is outside 0000-7777"),
         ([{"path": "x", "type": "dir", "link": "y"}], 'unknown field "link"'),
+        ([{"path": "x", "type": "dir", "uid": -1}], "uid -1 is outside 0-2147483647"),
+        ([{"path": "x", "type": "dir", "gid": 2147483648}], "gid 2147483648 is outside 0-2147483647"),
+        ([{"path": "x", "type": "dir", "uid": "65532"}], "invalid layer spec: json: cannot unmarshal string"),
         (
             [{"path": "x", "type": "dir"}, {"path": "x", "type": "dir"}],
             'path "x" is listed more than once',
@@ -226,9 +267,10 @@ def test_usage_errors(run_layertool: Callable, tmp_path: Path) -> None:
 
 def test_spec_json_is_sorted_and_canonical() -> None:
     spec = layer_spec_json_bytes(
-        [LayerEntry.directory("b"), LayerEntry.file("a", "src/a", mode=0o755)]
+        [LayerEntry.directory("b", uid=65532, gid=65532), LayerEntry.file("a", "src/a", mode=0o755)]
     )
+    # A root owner is layertool's default, so it is left out.
     assert spec == (
         b'{"entries":[{"mode":"0755","path":"a","src":"src/a","type":"file"},'
-        b'{"mode":"0755","path":"b","type":"dir"}]}'
+        b'{"gid":65532,"mode":"0755","path":"b","type":"dir","uid":65532}]}'
     )
