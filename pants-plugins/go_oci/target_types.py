@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
+import posixpath
+import re
 from dataclasses import dataclass
+from typing import Dict, Iterable, Optional, Tuple
 
 from pants.core.goals.package import OutputPathField
 from pants.engine.target import (
@@ -10,14 +13,37 @@ from pants.engine.target import (
     Dependencies,
     DictStringToStringField,
     FieldSet,
+    InvalidFieldException,
     MultipleSourcesField,
     StringField,
     StringSequenceField,
     Target,
 )
+from pants.engine.addresses import Address
+from pants.util.frozendict import FrozenDict
 from pants.util.strutil import help_text
 
+from go_oci import go_quoting
+from go_oci.oci import model
 from go_oci.platforms import CODEGEN_ENV_VARS
+
+
+def invalid_field(address: Address, alias: str, problem: str) -> InvalidFieldException:
+    """The one shape of a field error: the target, the field, what is wrong and the fix."""
+    return InvalidFieldException(f"{address}: invalid `{alias}`: {problem}")
+
+
+class _DistOutputPathField(OutputPathField):
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value and (posixpath.isabs(value) or posixpath.normpath(value).split("/")[0] == ".."):
+            raise invalid_field(
+                address, cls.alias, f"{value!r} must stay inside the dist directory: a relative path without "
+                "'..', e.g. 'images/greeter'."
+            )
+        return value
+
 
 class _PlainFieldSet:
     @classmethod
@@ -70,9 +96,24 @@ class GoMainField(StringField):
     help = help_text(
         """
         The main package's directory, relative to this BUILD file, e.g. `./cmd/server`. It must be inside
-        a `go_module` (the nearest `go.mod` above it).
+        the build root and inside a `go_module` (the nearest `go.mod` above it).
         """
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        if posixpath.isabs(value):
+            raise invalid_field(
+                address, cls.alias, f"{value!r} is an absolute path; write the directory relative to this BUILD "
+                "file, e.g. './cmd/server'."
+            )
+        if posixpath.normpath(posixpath.join(address.spec_path, value)).split("/")[0] == "..":
+            raise invalid_field(
+                address, cls.alias, f"{value!r} points outside the build root; write a directory below the "
+                "build root, relative to this BUILD file, e.g. './cmd/server'."
+            )
+        return value
 
 
 class GoPlatformsField(StringSequenceField):
@@ -88,7 +129,35 @@ class GoPlatformsField(StringSequenceField):
 
 class GoBinaryNameField(StringField):
     alias = "binary_name"
-    help = "The binary's file name. Default: the main package's directory name (the module's for `.`)."
+    help = help_text(
+        """
+        The binary's file name (no directories). Default: the main package's directory name (the module's
+        for `.`).
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None and (value in ("", ".", "..") or "/" in value or "\0" in value):
+            raise invalid_field(
+                address, cls.alias, f"{value!r} is not a file name; give a plain name such as 'server' (the "
+                "directory is `output_path`, or `binary_path` in an image)."
+            )
+        return value
+
+
+_X_DEF_KEY = re.compile(r"[^\s=\"']+\.[^\W\d]\w*")
+
+
+def _check_go_tool_argument(address: Address, alias: str, argument: str, what: str) -> None:
+    """`argument` can reach a Go tool through `go build -<tool>flags` unchanged."""
+    if "\0" in argument:
+        raise invalid_field(address, alias, f"{what} {argument!r} contains a NUL byte; remove it.")
+    try:
+        go_quoting.join([argument])
+    except go_quoting.UnquotableArgument as e:
+        raise invalid_field(address, alias, f"{what} {e}; use only one kind of quote in it.") from None
 
 
 class GoXDefsField(DictStringToStringField):
@@ -96,27 +165,98 @@ class GoXDefsField(DictStringToStringField):
     help = help_text(
         """
         String variables to set at link time, as `-X importpath.name=value` flags:
-        `x_defs={"main.version": "1.4.2"}`.
+        `x_defs={"main.version": "1.4.2"}`. Values reach the program exactly as written (spaces and one
+        kind of quote included; `go build` cannot pass a value holding both `'` and `"`).
+        """
+    )
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        for key, definition in (value or {}).items():
+            if not _X_DEF_KEY.fullmatch(key):
+                raise invalid_field(
+                    address, cls.alias, f"key {key!r} is not `importpath.name` (the package's import path, a dot, "
+                    "the variable's name), e.g. 'main.version' or 'example.com/app/build.commit'."
+                )
+            _check_go_tool_argument(address, cls.alias, f"-X={key}={definition}", f"the value of {key!r}:")
+        return value
+
+
+class _GoToolFlagsField(StringSequenceField):
+    """Flags for one Go tool: each item is one argument, quoted for `go build` by go_oci."""
+
+    default = ()
+    # Whether the first item starts `go build -<tool>flags=`: there, an item without a leading `-`
+    # would be read as a package pattern (`all=-N`), which go_oci does not offer.
+    first_must_be_flag = True
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for i, item in enumerate(value or ()):
+            if not item:
+                raise invalid_field(address, cls.alias, f"item {i} is empty; remove it.")
+            flag_name = item.split("=", 1)[0]
+            if item.startswith("-") and any(c in go_quoting.SEPARATORS for c in flag_name):
+                flag, rest = item.split(None, 1)
+                if rest.startswith("-"):
+                    fix = f"write each flag as its own item: {item.split()!r}"
+                else:
+                    fix = (
+                        f"write the flag and its value as two items, {[flag, rest]!r}, or as one joined by '=', "
+                        f"{flag + '=' + rest!r}" + (" (or use `x_defs`)" if flag == "-X" else "")
+                    )
+                raise invalid_field(
+                    address, cls.alias, f"{item!r} is one item, so one argument, and a flag's name cannot hold a "
+                    f"space: {fix}."
+                )
+            if i == 0 and cls.first_must_be_flag and not item.startswith("-"):
+                raise invalid_field(
+                    address, cls.alias, f"the first item {item!r} is not a flag; `go build` would read it as a "
+                    "package pattern. Start with a flag, e.g. '-N'. The flags apply to the main package."
+                )
+            _check_go_tool_argument(address, cls.alias, item, "item")
+        return value
+
+
+_FLAGS_HELP = (
+    "Each item is one argument, passed to the tool exactly as written (go_oci quotes it for `go build`), "
+    "so a flag and its value are two items or one joined by `=`: `[\"-X\", \"main.v=1\"]` or "
+    "`[\"-X=main.v=1\"]`, never `[\"-X main.v=1\"]`."
+)
+
+
+class GoLdflagsField(_GoToolFlagsField):
+    alias = "ldflags"
+    first_must_be_flag = False  # go_oci's own linker flags come first
+    help = help_text(
+        f"""
+        Extra flags for the Go linker (`go build -ldflags`), e.g. `[\"-extldflags=-static\"]`.
+        {_FLAGS_HELP}
         """
     )
 
 
-class GoLdflagsField(StringSequenceField):
-    alias = "ldflags"
-    default = ()
-    help = "Extra flags for the Go linker (`go build -ldflags`), e.g. `[\"-extldflags=-static\"]`."
-
-
-class GoGcflagsField(StringSequenceField):
+class GoGcflagsField(_GoToolFlagsField):
     alias = "gcflags"
-    default = ()
-    help = "Extra flags for the Go compiler (`go build -gcflags`), e.g. `[\"-B\"]`."
+    help = help_text(
+        f"""
+        Extra flags for the Go compiler (`go build -gcflags`) of the main package, e.g. `[\"-B\"]`.
+        {_FLAGS_HELP}
+        """
+    )
 
 
-class GoAsmflagsField(StringSequenceField):
+class GoAsmflagsField(_GoToolFlagsField):
     alias = "asmflags"
-    default = ()
-    help = "Extra flags for the Go assembler (`go build -asmflags`)."
+    help = help_text(
+        f"""
+        Extra flags for the Go assembler (`go build -asmflags`) of the main package. {_FLAGS_HELP}
+        """
+    )
 
 
 class GoTagsField(StringSequenceField):
@@ -155,7 +295,7 @@ class GoEnvField(DictStringToStringField):
     )
 
 
-class GoCrossBinaryOutputPathField(OutputPathField):
+class GoCrossBinaryOutputPathField(_DistOutputPathField):
     help = help_text(
         """
         Where the binaries go, relative to `dist/`: one subdirectory per platform
@@ -231,6 +371,26 @@ class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
 
 BUILTIN_BASES = ("static", "scratch")
 DEFAULT_CREATED = "1970-01-01T00:00:00Z"
+# The placeholders `tags` may use, filled in from the binary when the image is built.
+TAG_PLACEHOLDERS = ("version",)
+_TAG_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# An OCI image here holds a Linux binary: the built-in bases, the layers' ownership and modes, and the
+# runtimes go_oci hands images to (podman, docker, runc) are Linux's.
+IMAGE_OS = "linux"
+
+
+def _check_absolute_path(address: Address, alias: str, value: str, *, root_ok: bool) -> str:
+    if not value.startswith("/") or posixpath.normpath(value) != value or (value == "/" and not root_ok):
+        raise invalid_field(address, alias, f"{value!r} must be a clean absolute path, e.g. '/app/server'.")
+    return value
+
+
+def _model_checked(address: Address, alias: str, check, *values):
+    """`check(value)` from go_oci.oci.model (the owner of the OCI grammars), as a field error."""
+    try:
+        return tuple(check(v) for v in values)
+    except ValueError as e:
+        raise invalid_field(address, alias, str(e)) from None
 
 
 class GoImageBinaryField(StringField):
@@ -255,15 +415,40 @@ class GoImagePlatformsField(StringSequenceField):
     alias = "platforms"
     help = help_text(
         """
-        Platforms of the image index, as `os/arch[/variant]`. Default: the binary's platforms. Each must
-        be a platform of the binary and of the base.
+        Platforms of the image index, as `linux/arch[/variant]`. Default: the binary's platforms. Each must
+        be a platform of the binary and of the base. Images hold Linux binaries only: a binary built for
+        other systems too needs `platforms` here naming its Linux ones.
         """
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        if value is not None and not value:
+            raise invalid_field(address, cls.alias, "it is empty; name at least one platform of the binary.")
+        for platform in value or ():
+            if platform.split("/")[0] != IMAGE_OS:
+                raise invalid_field(
+                    address, cls.alias, f"{platform!r} is not a Linux platform: images hold Linux binaries only, "
+                    "e.g. 'linux/amd64'."
+                )
+        return value
 
 
 class GoImageBinaryPathField(StringField):
     alias = "binary_path"
-    help = "Where the binary goes in the image: an absolute path. Default: `/app/<binary_name>`."
+    help = help_text(
+        """
+        Where the binary goes in the image: an absolute path. Default: `/app/<binary_name>`. On `static`
+        it may not be a path the base has (e.g. `/etc/passwd`), nor one of the `data` files; on a pulled
+        base it is not checked against the base's files, and a file there of the same name is hidden.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        return value if value is None else _check_absolute_path(address, cls.alias, value, root_ok=False)
 
 
 class GoImageEntrypointField(StringSequenceField):
@@ -286,11 +471,32 @@ class GoImageEnvField(DictStringToStringField):
         """
     )
 
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        _model_checked(address, cls.alias, model.validate_env, value or {})
+        return value
+
 
 class GoImageUserField(StringField):
     alias = "user"
     default = "65532:65532"
-    help = "The user to run as: `uid`, `uid:gid`, or a name from the base's /etc/passwd. Default: nonroot."
+    help = help_text(
+        """
+        The user to run as: `uid`, `uid:gid`, `name` or `name:group`. Default: nonroot. On `static` a name
+        must be one of its accounts (root, nobody, nonroot) and a group one of its groups; `scratch` has
+        no /etc/passwd, so only numeric ids work there. On a pulled base names are not checked: the
+        container runtime looks them up in the base's /etc/passwd and /etc/group when it starts.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        _model_checked(address, cls.alias, model.validate_user, value)
+        return value
 
 
 class GoImageWorkdirField(StringField):
@@ -298,20 +504,44 @@ class GoImageWorkdirField(StringField):
     default = "/"
     help = "The working directory of the entrypoint: an absolute path."
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        return _check_absolute_path(address, cls.alias, super().compute_value(raw_value, address), root_ok=True)
+
 
 class GoImageExposedPortsField(StringSequenceField):
     alias = "exposed_ports"
     default = ()
     help = "Ports the service listens on, as `port[/tcp|udp|sctp]`: `[\"8080/tcp\"]`."
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        """Each port as `<port>/<protocol>`."""
+        value = super().compute_value(raw_value, address)
+        return _model_checked(address, cls.alias, model.validate_exposed_port, *value)
 
-class GoImageLabelsField(DictStringToStringField):
+
+class _MetadataField(DictStringToStringField):
+    kind: str  # "label" or "annotation", for messages
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        _model_checked(address, cls.alias, lambda key: model.validate_metadata_key(key, cls.kind), *(value or {}))
+        return value
+
+
+class GoImageLabelsField(_MetadataField):
     alias = "labels"
+    kind = "label"
     help = "Labels of the image config: `labels={\"team\": \"payments\"}`."
 
 
-class GoImageAnnotationsField(DictStringToStringField):
+class GoImageAnnotationsField(_MetadataField):
     alias = "annotations"
+    kind = "annotation"
     help = help_text(
         """
         Annotations of the index and each manifest, on top of the standard `org.opencontainers.image.*`
@@ -336,10 +566,24 @@ class GoImageDataDirField(StringField):
     default = "/app/data"
     help = "Where the `data` files go in the image: an absolute path."
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        return _check_absolute_path(address, cls.alias, super().compute_value(raw_value, address), root_ok=False)
+
 
 class GoImageRepositoryField(StringField):
     alias = "repository"
-    help = "The repository to tag and push as, e.g. `acme/greeter`. Default: the target's name."
+    help = help_text(
+        """
+        The repository to tag and push as, without the registry: lowercase components separated by `/`,
+        e.g. `acme/greeter`. Default: the target's name (which must then be a valid repository name).
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        return value if value is None else _model_checked(address, cls.alias, model.validate_repository, value)[0]
 
 
 class GoImageTagsField(StringSequenceField):
@@ -348,9 +592,32 @@ class GoImageTagsField(StringSequenceField):
     help = help_text(
         """
         Tags of the image. `{version}` is replaced by the binary's `x_defs["main.version"]`:
-        `tags=["latest", "{version}"]`.
+        `tags=["latest", "{version}"]`. A tag, once filled in, is 1-128 letters, digits, `_`, `.` and `-`,
+        not starting with `.` or `-`.
         """
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        if not value:
+            raise invalid_field(address, cls.alias, "it is empty; an image needs at least one tag, e.g. 'latest'.")
+        for tag in value:
+            unknown = sorted(set(_TAG_PLACEHOLDER.findall(tag)) - set(TAG_PLACEHOLDERS))
+            if unknown:
+                known = ", ".join(f"{{{k}}}" for k in TAG_PLACEHOLDERS)
+                raise invalid_field(
+                    address, cls.alias, f"{tag!r} uses {{{unknown[0]}}}, which go_oci does not fill in; the "
+                    f"placeholders are {known}."
+                )
+            # The text around the placeholders must already be tag text: check it with a stand-in value.
+            _model_checked(address, cls.alias, model.validate_tag, _TAG_PLACEHOLDER.sub("0", tag))
+        return value
+
+
+def fill_in_tag(tag: str, values: Dict[str, str]) -> str:
+    """`tag` with its placeholders replaced; KeyError names a placeholder `values` lacks."""
+    return _TAG_PLACEHOLDER.sub(lambda match: values[match.group(1)], tag)
 
 
 class GoImageRegistriesField(StringSequenceField):
@@ -385,8 +652,14 @@ class GoImageCreatedField(StringField):
         """
     )
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        _model_checked(address, cls.alias, model.validate_timestamp, value)
+        return value
 
-class GoImageOutputPathField(OutputPathField):
+
+class GoImageOutputPathField(_DistOutputPathField):
     help = help_text(
         """
         Where the image's outputs go, relative to `dist/`: the OCI layout (`oci/`), a docker-archive per

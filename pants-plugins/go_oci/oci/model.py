@@ -122,6 +122,11 @@ _DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _USER_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# The distribution spec's repository name: lowercase components separated by "/", each component's
+# separators being ".", "_", "__" or a run of "-".
+_REPOSITORY_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REPOSITORY_RE = re.compile(rf"{_REPOSITORY_COMPONENT}(?:/{_REPOSITORY_COMPONENT})*")
+_MAX_REPOSITORY = 255
 _METADATA_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _TIMESTAMP_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
@@ -214,6 +219,19 @@ def validate_tag(tag: str) -> str:
             "not starting with '.' or '-'."
         )
     return tag
+
+
+def validate_repository(repository: str) -> str:
+    """Validate a repository path as a registry names it, without the registry: "acme/greeter"."""
+    if len(repository) > _MAX_REPOSITORY or not _REPOSITORY_RE.fullmatch(repository):
+        lower = repository.lower()
+        hint = f"; here {lower!r}" if lower != repository and _REPOSITORY_RE.fullmatch(lower) else ""
+        raise ValueError(
+            f"Invalid repository {repository!r}: a repository is lowercase letters and digits in "
+            "components separated by '/', each component's words joined by '.', '_', '__' or '-' (at most "
+            f"{_MAX_REPOSITORY} characters), without a registry, tag or digest, e.g. 'acme/greeter'{hint}."
+        )
+    return repository
 
 
 def validate_timestamp(timestamp: str) -> str:

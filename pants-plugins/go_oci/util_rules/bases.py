@@ -28,7 +28,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_oci.oci.layer import LayerEntry
+from go_oci.oci.layer import ENTRY_DIR, LayerEntry
 from go_oci.oci.layout import blob_path
 from go_oci.oci.model import MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
 from go_oci.oci.sbom import BasePackage
@@ -61,6 +61,29 @@ class BaseImageError(Exception):
 
 
 @dataclass(frozen=True)
+class BaseContents:
+    """What go_oci knows a base holds, for checking a go_image's fields against it."""
+
+    users: frozenset[str]  # names in /etc/passwd
+    groups: frozenset[str]  # names in /etc/group
+    files: frozenset[str]  # paths without a leading "/": files and symlinks
+    directories: frozenset[str]  # including the parents the layers imply
+
+    @classmethod
+    def of(cls, passwd: str, group: str, entries: tuple[LayerEntry, ...]) -> "BaseContents":
+        def names(table: str) -> frozenset[str]:
+            return frozenset(line.split(":", 1)[0] for line in table.splitlines() if line)
+
+        files = frozenset(e.path for e in entries if e.type != ENTRY_DIR)
+        directories = {e.path for e in entries if e.type == ENTRY_DIR}
+        for path in (e.path for e in entries):
+            while "/" in path:
+                path = path.rsplit("/", 1)[0]
+                directories.add(path)
+        return cls(names(passwd), names(group), files, frozenset(directories))
+
+
+@dataclass(frozen=True)
 class BaseImage:
     """What an image starts from: layers per platform, config defaults, and what the SBOM says of it."""
 
@@ -70,6 +93,7 @@ class BaseImage:
     env: tuple[str, ...]
     packages: tuple[BasePackage, ...]
     has_libc: bool  # False: binaries on it must be statically linked (Invariant 7)
+    contents: BaseContents | None = None  # None: not known (a pulled base's files are not read)
 
     def layers_for(self, platform: Platform) -> tuple[BuiltLayer, ...] | None:
         """The base's layers for `platform`, or None if the base lacks it."""
@@ -113,7 +137,10 @@ def static_base_entries(zoneinfo_files: Iterable[str]) -> tuple[LayerEntry, ...]
 @rule(desc="Build the built-in base image", level=LogLevel.DEBUG)
 async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> BaseImage:
     if request.name == "scratch":
-        return BaseImage("scratch", None, FrozenDict({"*": ()}), (f"PATH={DEFAULT_PATH}",), (), has_libc=False)
+        return BaseImage(
+            "scratch", None, FrozenDict({"*": ()}), (f"PATH={DEFAULT_PATH}",), (), has_libc=False,
+            contents=BaseContents.of("", "", ()),
+        )
 
     certifi, tzdata = await MultiGet(
         Get(WheelFiles, WheelFilesRequest(go_oci.certifi_requirement, "certifi", f"Resolve {go_oci.certifi_requirement}")),
@@ -165,6 +192,7 @@ async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> B
         (f"PATH={DEFAULT_PATH}", f"SSL_CERT_FILE={CA_BUNDLE}"),
         packages,
         has_libc=False,
+        contents=BaseContents.of(_PASSWD, _GROUP, tuple(entries)),
     )
 
 

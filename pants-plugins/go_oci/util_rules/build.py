@@ -66,10 +66,9 @@ class GoBinarySpec:
         cls, field_set: GoCrossBinaryFieldSet, pairs: GoTargetPairs, go_oci: GoOciSubsystem
     ) -> "GoBinarySpec":
         address = field_set.address
-        main_dir = os.path.normpath(os.path.join(address.spec_path, field_set.main.value or "."))
+        # The field made sure this stays inside the build root.
+        main_dir = os.path.normpath(os.path.join(address.spec_path, field_set.main.value))
         main_dir = "" if main_dir == "." else main_dir
-        if main_dir.startswith(".."):
-            raise GoBuildError(f"{address}: `main={field_set.main.value!r}` points outside the build root.")
         env = dict(field_set.env.value or {})
         bad_env = sorted(set(env) - CODEGEN_ENV_VARS)
         if bad_env:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from pants.build_graph.address import AddressParseException, ResolveError
 from pants.core.target_types import (
@@ -33,14 +33,19 @@ from go_oci.oci.layer import LayerEntry
 from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blob_path, tagged_index
 from go_oci.oci.sbom import build_spdx_document, parse_go_version_m, spdx_json_bytes
 from go_oci.platforms import InvalidPlatform, Platform
-from go_oci.target_types import BUILTIN_BASES, GoCrossBinaryFieldSet, GoCrossBinaryTarget, GoImageFieldSet
-from go_oci.util_rules.bases import BaseImage, BuiltinBaseRequest, PulledBaseRequest
+from go_oci.target_types import (
+    BUILTIN_BASES,
+    IMAGE_OS,
+    GoCrossBinaryFieldSet,
+    GoCrossBinaryTarget,
+    GoImageFieldSet,
+    fill_in_tag,
+    invalid_field,
+)
+from go_oci.util_rules.bases import BaseContents, BaseImage, BuiltinBaseRequest, PulledBaseRequest
 from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
 from go_oci.util_rules.layers import BuiltLayer, LayerRequest
 from go_oci.util_rules.sdk import GoProcess, GoTargetPairs
-
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
 
 class GoImageError(Exception):
     pass
@@ -65,28 +70,72 @@ class BuiltImage:
     sbom: bytes | None  # SPDX 2.3 JSON
 
 
-def _field_error(address: Address, field: str, problem: str) -> GoImageError:
-    return GoImageError(f"{address}: invalid `{field}`: {problem}")
+def _tags(address: Address, templates: tuple[str, ...], binary: GoBinarySpec) -> tuple[str, ...]:
+    """The tags with their placeholders filled in from the binary (the field checked their syntax)."""
+    values = {"version": binary.x_defs["main.version"]} if "main.version" in binary.x_defs else {}
+    tags = []
+    for template in templates:
+        try:
+            tag = fill_in_tag(template, values)
+        except KeyError as e:
+            raise invalid_field(
+                address, "tags", f"{template!r} uses {{{e.args[0]}}}, which {binary.address} does not set: give "
+                f"it `x_defs={{\"main.version\": ...}}`, or drop {{{e.args[0]}}} from `tags`."
+            ) from None
+        try:
+            tags.append(model.validate_tag(tag))
+        except ValueError as e:
+            raise invalid_field(
+                address, "tags", f"{template!r} becomes {tag!r} with the `x_defs` of {binary.address}: {e} Change "
+                "the value there, or the tag."
+            ) from None
+    return tuple(tags)
 
 
-def _absolute_path(address: Address, field: str, value: str, *, root_ok: bool = False) -> str:
-    if not value.startswith("/") or posixpath.normpath(value) != value or (value == "/" and not root_ok):
-        raise _field_error(address, field, f"{value!r} must be a clean absolute path, e.g. '/app/server'.")
-    return value
+def _clash(path: str, files: Iterable[str], directories: Iterable[str] = ()) -> str | None:
+    """The path (no leading "/") of `files`/`directories` that a new file at `path` would replace or
+    turn into a directory, if any."""
+    files, directories = set(files), set(directories)
+    if path in files or path in directories:
+        return path
+    if any(f.startswith(path + "/") for f in files):
+        return path  # a directory of the other's files
+    parent = path
+    while "/" in parent:
+        parent = parent.rsplit("/", 1)[0]
+        if parent in files:
+            return parent
+    return None
 
 
-def _interpolate(address: Address, tag: str, values: dict[str, str]) -> str:
-    def replace(match: re.Match) -> str:
-        key = match.group(1)
-        if key not in values:
-            known = ", ".join(f"{{{k}}}" for k in sorted(values)) or "none"
-            raise _field_error(
-                address, "tags", f"{tag!r} uses {{{key}}}, which is not set (known here: {known}). For "
-                "{version}, give the binary `x_defs={\"main.version\": ...}`."
+def check_against_base(
+    address: Address, base_name: str, contents: BaseContents | None, user: str, binary_path: str,
+    data_paths: Iterable[str],
+) -> None:
+    """The fields that name things in the image must not contradict what the base holds, where known."""
+    data_paths = tuple(p.lstrip("/") for p in data_paths)
+    clash = _clash(binary_path.lstrip("/"), data_paths)
+    if clash is not None:
+        raise invalid_field(
+            address, "binary_path", f"{binary_path!r} clashes with /{clash} of the `data` layer; put the binary "
+            "elsewhere (default /app/<binary_name>) or move the data (`data_dir`)."
+        )
+    if contents is None:
+        return  # a pulled base: its files and accounts are not read (the fields' help says so)
+    for field, path in [("binary_path", binary_path.lstrip("/")), *(("data", p) for p in data_paths)]:
+        clash = _clash(path, contents.files, contents.directories)
+        if clash is not None:
+            raise invalid_field(
+                address, field, f"/{path} would replace /{clash}, which the `{base_name}` base holds; choose "
+                "another path" + (" (default /app/<binary_name>)." if field == "binary_path" else " (`data_dir`).")
             )
-        return values[key]
-
-    return _PLACEHOLDER.sub(replace, tag)
+    for kind, name, known in zip(("user", "group"), user.split(":"), (contents.users, contents.groups)):
+        if not (name.isdigit() and name.isascii()) and name not in known:
+            has = f"has the {kind}s {', '.join(sorted(known))}" if known else "has no /etc/passwd or /etc/group"
+            raise invalid_field(
+                address, "user", f"the {kind} {name!r} is not in the `{base_name}` base, which {has}. Use one of "
+                "those or numeric ids, e.g. '65532:65532'."
+            )
 
 
 async def _binary_target(field_set: GoImageFieldSet) -> GoCrossBinaryFieldSet:
@@ -97,7 +146,7 @@ async def _binary_target(field_set: GoImageFieldSet) -> GoCrossBinaryFieldSet:
     )
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(binary_address, description_of_origin=origin))
     if not isinstance(wrapped.target, GoCrossBinaryTarget):
-        raise _field_error(
+        raise invalid_field(
             address, "binary", f"{binary_address} is a `{wrapped.target.alias}`; it must be a `go_cross_binary`."
         )
     return GoCrossBinaryFieldSet.create(wrapped.target)
@@ -111,6 +160,7 @@ class DataLayerRequest:
 @dataclass(frozen=True)
 class DataLayer:
     layer: BuiltLayer | None  # None when the image has no `data`
+    paths: tuple[str, ...] = ()  # absolute paths in the image of the data files
 
 
 @rule(desc="Build an image's data layer", level=LogLevel.DEBUG)
@@ -119,7 +169,7 @@ async def data_layer(request: DataLayerRequest) -> DataLayer:
     address = field_set.address
     if not field_set.data.value:
         return DataLayer(None)
-    data_dir = _absolute_path(address, "data_dir", field_set.data_dir.value)
+    data_dir = field_set.data_dir.value
     origin = f"the `data` field of {address}"
     addresses = await MultiGet(
         Get(Address, AddressInput, AddressInput.parse(spec, relative_to=address.spec_path, description_of_origin=origin))
@@ -132,7 +182,7 @@ async def data_layer(request: DataLayerRequest) -> DataLayer:
     sources_fields = []
     for w in wrapped:
         if not any(w.target.has_field(f) for f in data_fields):
-            raise _field_error(
+            raise invalid_field(
                 address, "data", f"{w.target.address} is a `{w.target.alias}`; `data` takes `files`, `file`, "
                 "`resources` or `resource` targets."
             )
@@ -147,28 +197,38 @@ async def data_layer(request: DataLayerRequest) -> DataLayer:
         for path in sources.snapshot.files:
             in_image = posixpath.join(data_dir, os.path.relpath(path, owner.spec_path or "."))
             if in_image in entries and entries[in_image].src != path:
-                raise _field_error(address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}.")
+                raise invalid_field(address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}.")
             entries[in_image] = LayerEntry.file(in_image.lstrip("/"), path, 0o755 if path in executable else 0o644)
     layer = await Get(
         BuiltLayer,
         LayerRequest(tuple(entries.values()), digest, f"Build the data layer of {address}", f"go_oci: data {data_dir}"),
     )
-    return DataLayer(layer)
+    return DataLayer(layer, tuple(sorted(entries)))
 
 
 def _image_platforms(field_set: GoImageFieldSet, binary: GoBinarySpec, pairs: GoTargetPairs) -> tuple[Platform, ...]:
     address = field_set.address
     if field_set.platforms.value is None:
+        not_linux = [str(p) for p in binary.platforms if p.os != IMAGE_OS]
+        if not_linux:
+            linux = [str(p) for p in binary.platforms if p.os == IMAGE_OS]
+            fix = (
+                f"Set this go_image's `platforms` to the binary's Linux ones, {linux!r}."
+                if linux
+                else f"Add a Linux platform to {binary.address}'s `platforms`, e.g. 'linux/amd64'."
+            )
+            raise invalid_field(
+                address, "platforms", f"by default the binary's, and {binary.address} builds {', '.join(not_linux)}: "
+                f"images hold Linux binaries only. {fix}"
+            )
         return binary.platforms
     try:
         wanted = tuple(sorted({Platform.parse(p, pairs.pairs) for p in field_set.platforms.value}))
     except InvalidPlatform as e:
-        raise _field_error(address, "platforms", str(e)) from None
-    if not wanted:
-        raise _field_error(address, "platforms", "it is empty; name at least one platform of the binary.")
+        raise invalid_field(address, "platforms", str(e)) from None
     missing = [str(p) for p in wanted if p not in binary.platforms]
     if missing:
-        raise _field_error(
+        raise invalid_field(
             address, "platforms", f"{', '.join(missing)} not built by the binary {binary.address} (it builds "
             f"{', '.join(str(p) for p in binary.platforms)}). Add them to its `platforms`, or drop them here."
         )
@@ -206,33 +266,29 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
                 Address, AddressInput, AddressInput.parse(base_name, relative_to=address.spec_path, description_of_origin=origin)
             )
         except (AddressParseException, ResolveError):
-            raise _field_error(
+            raise invalid_field(
                 address, "base", f"{base_name!r}: use 'static', 'scratch' or the address of an oci_pull target."
             ) from None
-    binary_path = _absolute_path(address, "binary_path", field_set.binary_path.value or f"/app/{binary.binary_name}")
-    workdir = _absolute_path(address, "workdir", field_set.workdir.value, root_ok=True)
-    try:
-        user = model.validate_user(field_set.user.value)
-        ports = tuple(model.validate_exposed_port(p) for p in field_set.exposed_ports.value or ())
-        user_env = model.validate_env(dict(field_set.env.value or {}))
-        labels = {model.validate_metadata_key(k, "label"): v for k, v in (field_set.labels.value or {}).items()}
-        annotations = {
-            model.validate_metadata_key(k, "annotation"): v for k, v in (field_set.annotations.value or {}).items()
-        }
-        created = model.validate_timestamp(field_set.created.value)
-    except ValueError as e:
-        raise GoImageError(f"{address}: {e}") from None
+    # The fields checked their own syntax when they were parsed (target_types.py); what is left here
+    # depends on the binary or the base.
+    binary_path = field_set.binary_path.value or f"/app/{binary.binary_name}"
+    workdir = field_set.workdir.value
+    user = field_set.user.value
+    ports = field_set.exposed_ports.value
+    user_env = model.validate_env(field_set.env.value or {})
+    labels = dict(field_set.labels.value or {})
+    annotations = dict(field_set.annotations.value or {})
+    created = field_set.created.value
     version = binary.x_defs.get("main.version")
-    interpolation = {"version": version} if version else {}
     repository = field_set.repository.value or address.target_name
-    tags = tuple(_interpolate(address, t, interpolation) for t in field_set.tags.value or ())
-    try:
-        for tag in tags:
-            model.validate_tag(tag)
-    except ValueError as e:
-        raise _field_error(address, "tags", str(e)) from None
-    if not tags:
-        raise _field_error(address, "tags", "it is empty; an image layout needs at least one tag, e.g. 'latest'.")
+    if field_set.repository.value is None:
+        try:
+            model.validate_repository(repository)
+        except ValueError as e:
+            raise invalid_field(
+                address, "repository", f"by default the target's name, and {e} Set `repository`."
+            ) from None
+    tags = _tags(address, field_set.tags.value, binary)
 
     base, data = await MultiGet(
         Get(BaseImage, BuiltinBaseRequest(base_name))
@@ -240,9 +296,10 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
         else Get(BaseImage, PulledBaseRequest(base_address, platforms, address)),
         Get(DataLayer, DataLayerRequest(field_set)),
     )
+    check_against_base(address, base_name, base.contents, user, binary_path, data.paths)
     missing = [str(p) for p in platforms if base.layers_for(p) is None]
     if missing:
-        raise _field_error(
+        raise invalid_field(
             address, "platforms", f"the base {base_name} has no {', '.join(missing)} (it has "
             f"{', '.join(base.platforms)}). Pull those platforms in its oci_pull, or narrow `platforms`."
         )

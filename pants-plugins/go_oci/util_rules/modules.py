@@ -34,13 +34,14 @@ class GoModuleError(Exception):
 
 
 def ancestors(directory: str) -> list[str]:
-    """`a/b/c` -> [`a/b/c`, `a/b`, `a`, ``]: nearest first."""
+    """`a/b/c` -> [`a/b/c`, `a/b`, `a`, ``]: nearest first. An absolute path ends at `/`."""
     result = []
     while True:
         result.append(directory)
-        if not directory:
+        parent = os.path.dirname(directory)
+        if not directory or parent == directory:  # `` and `/` are their own parents
             return result
-        directory = os.path.dirname(directory)
+        directory = parent
 
 
 def join_path(directory: str, name: str) -> str:

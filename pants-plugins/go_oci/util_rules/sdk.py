@@ -74,7 +74,9 @@ if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
 exec "$root/{SDK_DIR}/bin/go" "$@"
 """.encode()
 
-_SANDBOX_PATH = re.compile(r"(/[^\s:'\"]*)?/(pants-sandbox-[^/\s]+|immutable_inputs/[^/\s]+)/")
+# A process's sandbox (`…/pants-sandbox-XXXX/`) and the digests mounted into it, such as the SDK
+# (`…/immutable_inputsXXXX/<digest>/`), both of which a tool's message may name.
+_SANDBOX_PATH = re.compile(r"(/[^\s:'\"]*)?/(pants-sandbox-[^/\s]+|immutable_inputs[^/\s]*/[^/\s]+)/")
 
 
 def trim_sandbox_paths(text: str) -> str:
