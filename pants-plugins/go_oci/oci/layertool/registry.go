@@ -1,5 +1,5 @@
 // Registry access shared by `pull` and `push`: repository references, the
-// Docker CLI's stored credentials, and one HTTP client that answers
+// credentials `docker login` and `podman login` store, and one HTTP client that answers
 // authentication challenges and retries transient failures, as the OCI
 // distribution spec v1.1 describes.
 
@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -119,6 +120,7 @@ func apiHost(registry string) string {
 
 type credentials struct {
 	username, password string
+	source             string // where they were found, for messages: a file or a credential helper
 }
 
 func (c credentials) present() bool { return c.username != "" || c.password != "" }
@@ -136,48 +138,143 @@ func dockerConfigPath() string {
 	return filepath.Join(home, ".docker", "config.json")
 }
 
-type dockerConfig struct {
+// credentialFiles are the files `podman login` and `docker login` write, in
+// the order podman and skopeo read them: $REGISTRY_AUTH_FILE (else podman's
+// default under $XDG_RUNTIME_DIR), then the Docker CLI's config.json.
+func credentialFiles() []string {
+	var files []string
+	if file := os.Getenv("REGISTRY_AUTH_FILE"); file != "" {
+		files = append(files, file)
+	} else if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		files = append(files, filepath.Join(dir, "containers", "auth.json"))
+	}
+	if path := dockerConfigPath(); path != "" {
+		files = append(files, path)
+	}
+	return files
+}
+
+// credentialFilesForMessage names the files a 401 without credentials was
+// looked up in, so that the user can see which one lacks the entry.
+func credentialFilesForMessage() string {
+	files := credentialFiles()
+	if len(files) == 0 {
+		return "$DOCKER_CONFIG/config.json or ~/.docker/config.json (HOME is not set)"
+	}
+	return strings.Join(files, " or ")
+}
+
+// credentialFile is the part of a Docker config.json or a containers
+// auth.json that says where a registry's credentials are.
+type credentialFile struct {
 	Auths map[string]struct {
 		Auth     string `json:"auth"`
 		Username string `json:"username"`
 		Password string `json:"password"`
 	} `json:"auths"`
+	CredsStore  string            `json:"credsStore"`
+	CredHelpers map[string]string `json:"credHelpers"`
 }
 
-// loadCredentials returns the `auths` entry for registry, or none. Credential
-// helpers (credsStore, credHelpers) are not run: they are host programs, and
-// a build must not depend on what happens to be installed.
+// loadCredentials returns the first credentials any credential file has for
+// registry, or none. Only the publish goal's uncached push runs with the
+// user's environment; a build's processes have no HOME and find none.
 func loadCredentials(registry string) (credentials, error) {
-	path := dockerConfigPath()
-	if path == "" {
-		return credentials{}, nil
+	for _, path := range credentialFiles() {
+		creds, found, err := credentialsFromFile(path, registry)
+		if err != nil || found {
+			return creds, err
+		}
 	}
+	return credentials{}, nil
+}
+
+// credentialsFromFile follows the Docker CLI: a registry's `credHelpers`
+// entry names the helper that holds its credentials; otherwise an `auths`
+// entry holds them; otherwise `credsStore` names the helper for every registry.
+func credentialsFromFile(path, registry string) (credentials, bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return credentials{}, nil
+		return credentials{}, false, nil
 	}
 	if err != nil {
-		return credentials{}, fmt.Errorf("reading registry credentials: %w", err)
+		return credentials{}, false, fmt.Errorf("reading registry credentials: %w", err)
 	}
-	var config dockerConfig
-	if err := json.Unmarshal(data, &config); err != nil {
-		return credentials{}, fmt.Errorf("reading registry credentials: %s is not valid JSON: %v", path, err)
+	var file credentialFile
+	if err := json.Unmarshal(data, &file); err != nil {
+		return credentials{}, false, fmt.Errorf("reading registry credentials: %s is not valid JSON: %v", path, err)
 	}
-	for key, entry := range config.Auths {
-		if credentialsKeyHost(key) != credentialsKeyHost(registry) {
+	host := credentialsKeyHost(registry)
+	for key, helper := range file.CredHelpers {
+		if credentialsKeyHost(key) == host {
+			return credentialsFromHelper(helper, registry, path)
+		}
+	}
+	for key, entry := range file.Auths {
+		if credentialsKeyHost(key) != host {
 			continue
 		}
 		if entry.Auth == "" {
-			return credentials{username: entry.Username, password: entry.Password}, nil
+			if entry.Username == "" && entry.Password == "" {
+				break // `docker login` with a credsStore leaves an empty entry
+			}
+			return credentials{username: entry.Username, password: entry.Password, source: path}, true, nil
 		}
 		decoded, err := base64.StdEncoding.DecodeString(entry.Auth)
 		username, password, found := strings.Cut(string(decoded), ":")
 		if err != nil || !found {
-			return credentials{}, fmt.Errorf(`reading registry credentials: the "auth" of %q in %s is not base64 of "user:password"`, key, path)
+			return credentials{}, false, fmt.Errorf(`reading registry credentials: the "auth" of %q in %s is not base64 of "user:password"`, key, path)
 		}
-		return credentials{username: username, password: password}, nil
+		return credentials{username: username, password: password, source: path}, true, nil
 	}
-	return credentials{}, nil
+	if file.CredsStore != "" {
+		return credentialsFromHelper(file.CredsStore, registry, path)
+	}
+	return credentials{}, false, nil
+}
+
+// credentialsFromHelper asks a docker-credential-<helper> program on PATH,
+// with the protocol `docker login` uses: the server on stdin, JSON on stdout.
+func credentialsFromHelper(helper, registry, configPath string) (credentials, bool, error) {
+	program := "docker-credential-" + helper
+	source := program + " (named in " + configPath + ")"
+	fail := func(format string, args ...any) (credentials, bool, error) {
+		return credentials{}, false, fmt.Errorf("reading registry credentials for %s from %s: %s", registry, source, fmt.Sprintf(format, args...))
+	}
+	executable, err := exec.LookPath(program)
+	if err != nil {
+		return fail("it is not on PATH; install it, or remove it from %s and log in again with `docker login %s`", configPath, registry)
+	}
+	server := registry
+	if credentialsKeyHost(registry) == "docker.io" {
+		server = "https://index.docker.io/v1/" // the key `docker login` stores Docker Hub under
+	}
+	command := exec.Command(executable, "get")
+	command.Stdin = strings.NewReader(server)
+	var stdout, stderr bytes.Buffer
+	command.Stdout, command.Stderr = &stdout, &stderr
+	if err := command.Run(); err != nil {
+		// The protocol's answer for a server the helper holds nothing for.
+		if strings.Contains(stdout.String(), "credentials not found") {
+			return credentials{}, false, nil
+		}
+		message := strings.Join(strings.Fields(stderr.String()+" "+stdout.String()), " ")
+		if message == "" {
+			message = err.Error()
+		}
+		return fail("`%s get` failed: %s", program, message)
+	}
+	var answer struct {
+		Username string `json:"Username"`
+		Secret   string `json:"Secret"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &answer); err != nil {
+		return fail("`%s get` did not answer with JSON credentials", program)
+	}
+	if answer.Username == "<token>" {
+		return fail("it holds an identity token, which layertool cannot use; log in with a user name and a password or access token: `docker login %s`", registry)
+	}
+	return credentials{username: answer.Username, password: answer.Secret, source: source}, true, nil
 }
 
 // credentialsKeyHost reduces an `auths` key to a host: `docker login` writes
@@ -393,11 +490,13 @@ func isRetryableStatus(status int) bool {
 }
 
 // isTransientNetworkError is true for failures a second attempt may not see:
-// a connection the registry (or a proxy in front of it) dropped, or a timeout.
-// A refused connection is not one: it means a wrong address far more often.
+// a connection the registry (or a proxy in front of it) dropped or refused
+// (a registry restarting, a load balancer between backends), or a timeout.
+// A wrong address is refused too; it costs only the backoff to find out.
 func isTransientNetworkError(err error) bool {
 	var netErr net.Error
 	return errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
@@ -523,20 +622,20 @@ func parseChallenge(header string) (string, map[string]string) {
 // what to do about it where there is something to do.
 func (c *registryClient) statusError(resp *http.Response, action string) error {
 	code, detail := registryErrorDetail(resp)
-	config := dockerConfigPath()
-	if config == "" {
-		config = "$DOCKER_CONFIG/config.json or ~/.docker/config.json"
+	source := c.credentials.source
+	if !c.credentials.present() {
+		source = credentialFilesForMessage()
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized && !c.credentials.present():
 		return fmt.Errorf("%s: registry %s requires credentials and there are none for it in %s (%s); log in with `docker login %s`",
-			action, c.repo.registry, config, detail, c.repo.registry)
+			action, c.repo.registry, source, detail, c.repo.registry)
 	case resp.StatusCode == http.StatusUnauthorized:
 		return fmt.Errorf("%s: registry %s refused the credentials for user %q from %s (%s); log in again with `docker login %s`",
-			action, c.repo.registry, c.credentials.username, config, detail, c.repo.registry)
+			action, c.repo.registry, c.credentials.username, source, detail, c.repo.registry)
 	case resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%s: registry %s denied permission to %s %s (%s); log in as a user who may, with `docker login %s` (credentials are read from %s)",
-			action, c.repo.registry, c.scopeVerb(), c.repo, detail, c.repo.registry, config)
+			action, c.repo.registry, c.scopeVerb(), c.repo, detail, c.repo.registry, source)
 	case resp.StatusCode == http.StatusNotFound && code == "NAME_UNKNOWN":
 		return fmt.Errorf("%s: repository %s does not exist (%s); create it or check the repository name", action, c.repo, detail)
 	case resp.StatusCode == http.StatusNotFound:

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,7 +35,8 @@ func runPush(args []string, stdout io.Writer) error {
 	insecure := flags.Bool("insecure", false, "talk plain HTTP to the registry instead of HTTPS")
 	sbomPath := flags.String("sbom", "", "also push this SPDX JSON document as an OCI 1.1 artifact whose subject is the image")
 	// The publish goal cannot capture a push's output, so the references also go to a file it names.
-	reportPath := flags.String("report", "", "also write the JSON lines printed on stdout to this file")
+	reportPath := flags.String("report", "", "once the push has succeeded, replace this file with the JSON lines printed on stdout; a failed push leaves it as it was")
+	mergeReport := flags.Bool("merge-report", false, "keep the tags --report already lists when it reports this same image (the publish goal runs one push per tag)")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -68,20 +70,103 @@ func runPush(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := stdout
-	if *reportPath != "" {
-		if err := os.MkdirAll(filepath.Dir(*reportPath), 0o755); err != nil {
-			return fmt.Errorf("--report: %w", err)
-		}
-		report, err := os.Create(*reportPath)
-		if err != nil {
-			return fmt.Errorf("--report: %w", err)
-		}
-		defer report.Close()
-		out = io.MultiWriter(stdout, report)
+	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(stdout)}
+	if err := pusher.push(image, tags, sbom); err != nil {
+		return err
 	}
-	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(out)}
-	return pusher.push(image, tags, sbom)
+	if *reportPath != "" {
+		if err := writeReport(*reportPath, pusher.lines, *mergeReport); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeReport replaces the report file in one rename, so that a reader (or a
+// push that dies half-way) never sees it truncated. With merge, the tags the
+// file already lists for this very image are kept, and its blob counts: they
+// are those of the push that uploaded the image.
+func writeReport(path string, lines []any, merge bool) error {
+	if merge {
+		lines = mergedReportLines(path, lines)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return writeAtomically(path, func(out io.Writer) error {
+		encoder := json.NewEncoder(out)
+		for _, line := range lines {
+			if err := encoder.Encode(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mergedReportLines are this push's lines with the tags and blob counts an
+// existing report of the same image adds; a report of another image, or one
+// that cannot be read, is replaced.
+func mergedReportLines(path string, lines []any) []any {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return lines
+	}
+	var (
+		pushed   pushedReport
+		previous []tagReport
+		counts   *blobCountReport
+	)
+	for i, text := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal([]byte(text), &fields) != nil {
+			return lines
+		}
+		switch {
+		case i == 0 && fields["pushed"] != nil:
+			json.Unmarshal([]byte(text), &pushed)
+		case fields["tag"] != nil:
+			var tag tagReport
+			json.Unmarshal([]byte(text), &tag)
+			previous = append(previous, tag)
+		case fields["blobs_uploaded"] != nil:
+			counts = &blobCountReport{}
+			json.Unmarshal([]byte(text), counts)
+		}
+	}
+	if len(lines) == 0 || lines[0] != any(pushed) {
+		return lines
+	}
+	merged := []any{}
+	added := false
+	for _, line := range lines {
+		switch line.(type) {
+		case tagReport:
+			if !added {
+				added = true
+				for _, tag := range previous {
+					if !containsLine(lines, tag) {
+						merged = append(merged, tag)
+					}
+				}
+			}
+		case blobCountReport:
+			if counts != nil {
+				line = *counts
+			}
+		}
+		merged = append(merged, line)
+	}
+	return merged
+}
+
+func containsLine(lines []any, line any) bool {
+	for _, candidate := range lines {
+		if candidate == line {
+			return true
+		}
+	}
+	return false
 }
 
 // readLayoutImage reads the layout's one image (index.json may list it once
@@ -184,6 +269,7 @@ type imagePusher struct {
 	client        *registryClient
 	layoutDir     string
 	report        *json.Encoder // one JSON object per line, as each step completes
+	lines         []any         // what report printed, for --report
 	blobsUploaded int
 	blobsSkipped  int
 }
@@ -209,8 +295,10 @@ type (
 
 // push sends blobs, then manifests, then the index (and the SBOM that refers
 // to it), and only then moves the tags: a registry accepts a manifest only
-// when what it references is there, and a push that fails before the end
-// leaves every tag where it was.
+// when what it references is there, so a tag never points at something
+// incomplete, and a push that fails before the tags moves none. The
+// distribution API moves one tag per request, so each tag is moved on its
+// own: one that fails does not stop the others, and the error says which moved.
 func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error {
 	for _, blob := range image.blobs {
 		path := filepath.Join(p.layoutDir, filepath.FromSlash(blobPath(blob.Digest)))
@@ -226,7 +314,7 @@ func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error 
 	if _, err := p.client.putManifest(image.root.Digest, image.root.MediaType, image.rootBytes); err != nil {
 		return err
 	}
-	if err := p.report.Encode(pushedReport{Pushed: p.client.repo.String() + "@" + image.root.Digest}); err != nil {
+	if err := p.print(pushedReport{Pushed: p.client.repo.String() + "@" + image.root.Digest}); err != nil {
 		return err
 	}
 	if sbom != nil {
@@ -234,15 +322,37 @@ func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error 
 			return err
 		}
 	}
+	var moved, notMoved []string
+	var firstTagErr error
 	for _, tag := range tags {
 		if _, err := p.client.putManifest(tag, image.root.MediaType, image.rootBytes); err != nil {
-			return err
+			notMoved = append(notMoved, tag)
+			firstTagErr = cmp.Or(firstTagErr, err)
+			continue
 		}
-		if err := p.report.Encode(tagReport{Tag: p.client.repo.String() + ":" + tag, Digest: image.root.Digest}); err != nil {
+		moved = append(moved, tag)
+		if err := p.print(tagReport{Tag: p.client.repo.String() + ":" + tag, Digest: image.root.Digest}); err != nil {
 			return err
 		}
 	}
-	return p.report.Encode(blobCountReport{Uploaded: p.blobsUploaded, Skipped: p.blobsSkipped})
+	if err := p.print(blobCountReport{Uploaded: p.blobsUploaded, Skipped: p.blobsSkipped}); err != nil {
+		return err
+	}
+	if firstTagErr != nil {
+		moveReport := ""
+		if len(moved) > 0 {
+			moveReport = "; tags moved to it: " + strings.Join(moved, ", ")
+		}
+		return fmt.Errorf("%w; the image is in %s as %s, and these tags still name what they named before: %s%s",
+			firstTagErr, p.client.repo, image.root.Digest, strings.Join(notMoved, ", "), moveReport)
+	}
+	return nil
+}
+
+// print reports one step on stdout as it completes, and keeps it for --report.
+func (p *imagePusher) print(line any) error {
+	p.lines = append(p.lines, line)
+	return p.report.Encode(line)
 }
 
 func (p *imagePusher) pushBlob(blob contentDescriptor, body func() (io.ReadCloser, error)) error {
@@ -312,7 +422,7 @@ func (p *imagePusher) pushSBOM(subject contentDescriptor, sbom []byte) error {
 		fallback := p.client.repo.String() + ":" + tag
 		report.FallbackTag = &fallback
 	}
-	return p.report.Encode(report)
+	return p.print(report)
 }
 
 // layoutRoot picks the one image a layout holds. go_oci's layouts also name each platform's manifest
