@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -31,6 +28,8 @@ from go_oci.oci.model import (
     Manifest,
     Platform,
 )
+from go_oci.testing.registry import local_registry
+from go_oci.testing.registry_proxy import DROP_CONNECTION, RegistryProxy, is_manifest_put, is_tag_put
 
 AMD64 = Platform(os="linux", architecture="amd64")
 ARM64 = Platform(os="linux", architecture="arm64")
@@ -164,117 +163,6 @@ def skopeo_digest(skopeo: str, host: str, repo: str, tag: str) -> str:
         timeout=30,
     )
     return json.loads(result.stdout)["Digest"]
-
-
-# ---------------------------------------------------------------------------- fault-injecting proxy
-
-# (status, headers, body) that the proxy answers instead of forwarding, None to forward, or
-# DROP_CONNECTION to close the connection without an answer, as a crashing proxy or registry does.
-DROP_CONNECTION = (0, {}, b"")
-Reply = Optional[Tuple[int, Mapping[str, str], bytes]]
-Intercept = Callable[[str, str, Mapping[str, str]], Reply]
-
-_HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "content-length",
-    "proxy-connection",
-}
-
-
-class RegistryProxy:
-    """An HTTP server in front of the registry. It forwards every request (Host included, so the
-    registry's upload Locations point back at the proxy) unless `intercept` answers it, may rewrite
-    forwarded responses' headers and body with `rewrite`, and records (method, path, status) of every request.
-    """
-
-    def __init__(
-        self,
-        upstream: str,
-        intercept: Intercept = lambda method, path, headers: None,
-        rewrite: Callable[
-            [str, str, bytes, Dict[str, str], bytes], Tuple[Dict[str, str], bytes]
-        ] = (lambda method, path, request_body, headers, body: (headers, body)),
-    ) -> None:
-        self.upstream = upstream
-        self.intercept = intercept
-        self.rewrite = rewrite
-        self.requests: List[Tuple[str, str, int]] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
-        self.server.daemon_threads = True
-        self.server.proxy = self  # type: ignore[attr-defined]
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "RegistryProxy":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def forward(self, method: str, path: str, headers: Mapping[str, str], body: bytes):
-        upstream_host, upstream_port = self.upstream.rsplit(":", 1)
-        connection = http.client.HTTPConnection(upstream_host, int(upstream_port), timeout=10)
-        try:
-            connection.request(method, path, body=body, headers=dict(headers))
-            response = connection.getresponse()
-            payload = response.read()
-            return response.status, {k: v for k, v in response.getheaders()}, payload
-        finally:
-            connection.close()
-
-
-class _ProxyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _handle(self) -> None:
-        proxy: RegistryProxy = self.server.proxy  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-        reply = proxy.intercept(self.command, self.path, headers)
-        if reply is None:
-            status, response_headers, payload = proxy.forward(
-                self.command, self.path, headers, body
-            )
-            response_headers, payload = proxy.rewrite(
-                self.command, self.path, body, response_headers, payload
-            )
-        else:
-            status, response_headers, payload = reply[0], dict(reply[1]), reply[2]
-        with proxy.lock:
-            proxy.requests.append((self.command, self.path, status))
-        if reply is DROP_CONNECTION:
-            self.close_connection = True
-            return
-        self.send_response(status)
-        for key, value in response_headers.items():
-            if key.lower() not in _HOP_BY_HOP:
-                self.send_header(key, value)
-        if self.command == "HEAD":
-            # A HEAD answer carries the length of what GET would send, and no body.
-            self.send_header("Content-Length", response_headers.get("Content-Length", "0"))
-            self.end_headers()
-        else:
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def is_manifest_put(method: str, path: str) -> bool:
-    return method == "PUT" and "/manifests/" in path
-
-
-def is_tag_put(method: str, path: str) -> bool:
-    return is_manifest_put(method, path) and "/manifests/sha256:" not in path
 
 
 # ---------------------------------------------------------------------------- push
@@ -570,6 +458,95 @@ def write_docker_config(layertool_env: Dict[str, str], host: str, user: str, pas
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
     config = Path(layertool_env["DOCKER_CONFIG"]) / "config.json"
     config.write_text(json.dumps({"auths": {host: {"auth": auth}}}))
+
+
+def _basic_auth_digest(host: str, tag: str, user: str, password: str) -> Optional[str]:
+    request = urllib.request.Request(
+        f"http://{host}/v2/{REPO}/manifests/{tag}",
+        method="HEAD",
+        headers={
+            "Accept": MANIFEST_ACCEPT,
+            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.headers["Docker-Content-Digest"]
+
+
+def test_push_to_an_htpasswd_registry_with_an_auth_file_and_a_credential_helper(
+    registry_tool: Callable,
+    run_layertool: Callable,
+    layertool_env: Dict[str, str],
+    tmp_path: Path,
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="logged in")
+    with local_registry(tmp_path / "auth-registry", users={"ci-bot": "s3cret"}) as registry:
+        # podman's auth.json, named by REGISTRY_AUTH_FILE.
+        auth_file = tmp_path / "auth.json"
+        auth = base64.b64encode(b"ci-bot:s3cret").decode()
+        auth_file.write_text(json.dumps({"auths": {registry.host: {"auth": auth}}}))
+        layertool_env["REGISTRY_AUTH_FILE"] = str(auth_file)
+        registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "from-auth-file")
+
+        # Docker's config.json naming a docker-credential-* helper found on PATH.
+        del layertool_env["REGISTRY_AUTH_FILE"]
+        helpers = tmp_path / "helpers"
+        helpers.mkdir()
+        helper = helpers / "docker-credential-test"
+        helper.write_text(
+            "#!/bin/sh\nread server\n"
+            f'[ "$server" = "{registry.host}" ] || {{ echo "credentials not found in native keychain"; exit 1; }}\n'
+            f'echo \'{{"ServerURL":"{registry.host}","Username":"ci-bot","Secret":"s3cret"}}\'\n'
+        )
+        helper.chmod(0o755)
+        layertool_env["PATH"] = f"{helpers}:/usr/bin:/bin"
+        (Path(layertool_env["DOCKER_CONFIG"]) / "config.json").write_text(json.dumps({"credsStore": "test"}))
+        registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "from-helper")
+
+        for tag in ("from-auth-file", "from-helper"):
+            assert _basic_auth_digest(registry.host, tag, "ci-bot", "s3cret") == image.root_digest
+
+
+def test_a_failed_tag_does_not_stop_the_others_and_a_failed_push_keeps_the_report(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    old = build_layout(run_layertool, tmp_path / "old", content="version 1")
+    new = build_layout(run_layertool, tmp_path / "new", content="version 2")
+    report = tmp_path / "report" / "pushed.json"
+    reference = f"{registry.host}/{REPO}"
+    registry_tool("push", "--insecure", f"--report={report}", str(old.layout), reference, "1.0", "latest")
+    good_report = report.read_bytes()
+    assert [json.loads(line) for line in good_report.splitlines()][1:3] == [
+        {"tag": f"{reference}:1.0", "digest": old.root_digest},
+        {"tag": f"{reference}:latest", "digest": old.root_digest},
+    ]
+
+    def fail_the_first_tag(method, path, headers):
+        if method == "PUT" and path.endswith("/manifests/1.0"):
+            return 400, {}, b'{"errors":[{"code":"TAG_INVALID","message":"tag 1.0 is immutable"}]}'
+        return None
+
+    with RegistryProxy(registry.host, intercept=fail_the_first_tag) as proxy:
+        result = registry_tool(
+            "push", "--insecure", f"--report={report}", str(new.layout), f"{proxy.host}/{REPO}", "1.0", "latest",
+            check=False,
+        )
+
+    assert result.returncode == 1
+    (message,) = result.stderr.strip().splitlines()
+    assert "tag 1.0 is immutable" in message
+    assert message.endswith(
+        f"the image is in {proxy.host}/{REPO} as {new.root_digest}, and these tags still name what they named "
+        "before: 1.0; tags moved to it: latest"
+    )
+    assert [line for line in json_lines(result.stdout) if "tag" in line] == [
+        {"tag": f"{proxy.host}/{REPO}:latest", "digest": new.root_digest}
+    ]
+    assert manifest_in_registry(registry.host, REPO, "latest")[0] == new.root_digest
+    assert manifest_in_registry(registry.host, REPO, "1.0")[0] == old.root_digest
+    # The report is replaced only by a push that succeeded; this one leaves the last good one whole.
+    assert report.read_bytes() == good_report
+    assert [p.name for p in report.parent.iterdir()] == ["pushed.json"]
 
 
 def test_push_errors_are_usage_errors_before_any_request(
