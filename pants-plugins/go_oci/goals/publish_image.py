@@ -1,4 +1,9 @@
-"""`pants publish` of a go_image: push blobs, manifests, the index, the SBOM, then tags (layertool push)."""
+"""`pants publish` of a go_image: push blobs, manifests, the index, the SBOM, then tags (layertool push).
+
+The distribution API moves one tag per request and cannot move several at once, so each tag of each
+registry is its own push (and its own ✓/✕ line): each sends whatever the registry lacks, then moves its
+one tag, so a line says exactly whether that tag now names the new index.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,23 @@ from dataclasses import dataclass
 from pants.base.build_root import BuildRoot
 from pants.core.goals.publish import PublishFieldSet, PublishOutputData, PublishPackages, PublishProcesses, PublishRequest
 from pants.core.util_rules.distdir import DistDir
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
+from pants.option.global_options import GlobalOptions
 
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoImageFieldSet
 from go_oci.util_rules.image import BuiltImage, GoImageError
 from go_oci.util_rules.layers import LayerTool
+
+
+# Where the user's registry credentials are: docker/podman credential files (found through HOME,
+# DOCKER_CONFIG, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR) and docker-credential-* helpers (found on PATH).
+# Only these locations reach the push, which is an uncached InteractiveProcess; layertool reads the
+# secrets at run time, so they never enter an argv, an env, the sandbox, a log or a cache key.
+CREDENTIAL_ENV_VARS = ("HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "PATH")
 
 
 class PublishGoImageRequest(PublishRequest):
@@ -54,7 +68,12 @@ def resolve_registries(field_set: GoImageFieldSet, go_oci: GoOciSubsystem) -> tu
 
 @rule(desc="Push a go_image")
 async def publish_go_image(
-    request: PublishGoImageRequest, layertool: LayerTool, go_oci: GoOciSubsystem, build_root: BuildRoot, dist: DistDir
+    request: PublishGoImageRequest,
+    layertool: LayerTool,
+    go_oci: GoOciSubsystem,
+    build_root: BuildRoot,
+    dist: DistDir,
+    global_options: GlobalOptions,
 ) -> PublishProcesses:
     field_set = request.field_set
     image = await Get(BuiltImage, GoImageFieldSet, GoImageFieldSet.of(field_set))
@@ -73,28 +92,39 @@ async def publish_go_image(
     if image.sbom is not None:
         inputs.append(await Get(Digest, CreateDigest([FileContent("sbom.spdx.json", image.sbom)])))
     input_digest = await Get(Digest, MergeDigests(inputs))
+    credential_env = await Get(EnvironmentVars, EnvironmentVarsRequest(CREDENTIAL_ENV_VARS))
     output_dir = field_set.output_path.value_or_default(file_ending=None)
     jobs = []
     for registry in registries:
         reference = f"{registry}/{image.repository}"
         report = f"{build_root.path}/{dist.relpath}/{output_dir}/{field_set.address.target_name}.{re.sub(r'[^A-Za-z0-9.-]', '_', registry)}.pushed.json"
-        args = [
-            "push",
-            *(["--insecure"] if go_oci.is_insecure_registry(reference) else []),
-            *(["--sbom", "sbom.spdx.json"] if image.sbom is not None else []),
-            f"--report={report}",
-            "layout",
-            reference,
-            *image.tags,
-        ]
-        process = layertool.process(tuple(args), f"Push {reference}", input_digest)
-        jobs.append(
-            PublishPackages(
-                names=tuple(f"{reference}:{t}" for t in image.tags),
-                process=InteractiveProcess.from_process(process),
-                description=f"index {image.index.digest}; references in {report}",
+        for position, tag in enumerate(image.tags):
+            args = [
+                "push",
+                *(["--insecure"] if go_oci.is_insecure_registry(reference) else []),
+                *(["--sbom", "sbom.spdx.json"] if image.sbom is not None else []),
+                f"--report={report}",
+                # The first tag's push starts this publish's report; the others add their tag to it.
+                *(["--merge-report"] if position else []),
+                "layout",
+                reference,
+                tag,
+            ]
+            process = layertool.process(tuple(args), f"Push {reference}:{tag}", input_digest)
+            push = InteractiveProcess(
+                argv=process.argv,
+                env=credential_env,
+                input_digest=process.input_digest,
+                immutable_input_digests=process.immutable_input_digests,
+                keep_sandboxes=global_options.keep_sandboxes,
             )
-        )
+            jobs.append(
+                PublishPackages(
+                    names=(f"{reference}:{tag}",),
+                    process=push,
+                    description=f"index {image.index.digest} of {field_set.address}",
+                )
+            )
     return PublishProcesses(jobs)
 
 
