@@ -13,7 +13,7 @@ import hashlib
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from .model import EPOCH, canonical_json_bytes, validate_timestamp
@@ -184,45 +184,75 @@ def golang_purl(module_path: str, version: str = "") -> str:
 
 
 def build_spdx_document(
-    build_info: GoBuildInfo,
+    build_info: Union[GoBuildInfo, Sequence[GoBuildInfo]],
     *,
     name: str,
     base_packages: Iterable[BasePackage] = (),
     image_name: Optional[str] = None,
     created: str = EPOCH,
     namespace_base: str = DEFAULT_NAMESPACE_BASE,
+    go_sums: Mapping[Tuple[str, str], str] = {},
 ) -> Dict[str, Any]:
     """An SPDX 2.3 document for a Go binary and, optionally, the image holding it.
+
+    `build_info` is one binary's, or one per platform of a multi-platform image: the dependencies are
+    their union, and each platform's build settings are an annotation of the main module. `go_sums`
+    maps (module path, version) to go.sum's h1 hash, for modules the build info has no hash for
+    (a vendored build records none).
+
+    A module `replace`d by another module is two packages: what the binary holds (the replacement,
+    which the main module DEPENDS_ON, with its checksum) and what go.mod required, related by
+    `<replacement> VARIANT_OF <required>` whose comment spells out the replacement.
 
     Without `image_name` the document describes the binary's main module; with it, it describes
     an image package that contains the main module and the base packages.
     """
     validate_timestamp(created)
-    if build_info.main is None:
-        raise ValueError(
-            f"{build_info.path or 'The binary'} has no module information; build it in module "
-            "mode (with a go.mod) so its dependencies can be listed."
-        )
-    packages: List[Dict[str, Any]] = []
+    infos = (build_info,) if isinstance(build_info, GoBuildInfo) else tuple(build_info)
+    if not infos:
+        raise ValueError("No build info: an SBOM needs at least one binary's.")
+    for info in infos:
+        if info.main is None:
+            raise ValueError(
+                f"{info.path or 'The binary'} has no module information; build it in module "
+                "mode (with a go.mod) so its dependencies can be listed."
+            )
+    first = infos[0]
+    packages: Dict[str, Dict[str, Any]] = {}
     relationships: List[Dict[str, str]] = []
 
-    main = _go_module_package(build_info.main, purpose="APPLICATION")
-    main["annotations"] = [_build_settings_annotation(build_info, created)]
-    if build_info.path:
-        main["summary"] = f"Go command {build_info.path}"
-    packages.append(main)
+    main = _go_module_package(first.main, "APPLICATION", go_sums)
+    main["annotations"] = sorted(
+        (_build_settings_annotation(info, created) for info in infos), key=lambda a: a["comment"]
+    )
+    if first.path:
+        main["summary"] = f"Go command {first.path}"
+    packages[main["SPDXID"]] = main
 
-    dependencies = [_stdlib_package(build_info.go_version)]
-    dependencies += [_go_module_package(dep, purpose="LIBRARY") for dep in build_info.deps]
-    for dependency in dependencies:
-        packages.append(dependency)
-        relationships.append(_relationship(main["SPDXID"], "DEPENDS_ON", dependency["SPDXID"]))
+    stdlib = _stdlib_package(first.go_version)
+    packages[stdlib["SPDXID"]] = stdlib
+    relationships.append(_relationship(main["SPDXID"], "DEPENDS_ON", stdlib["SPDXID"]))
+    deps = {dep: None for info in infos for dep in info.deps}  # in order, once each
+    for dep in deps:
+        built = _go_module_package(dep, "LIBRARY", go_sums)
+        packages[built["SPDXID"]] = built
+        relationships.append(_relationship(main["SPDXID"], "DEPENDS_ON", built["SPDXID"]))
+        if dep.replace is not None and dep.replace.version not in ("", DEVEL_VERSION):
+            required = _package("golang", dep.path, dep.version, purl=golang_purl(dep.path, dep.version))
+            required["comment"] = (
+                f"Required by the build, and replaced by {dep.replace.path} {dep.replace.version}, which is "
+                "what the binary holds."
+            )
+            packages[required["SPDXID"]] = required
+            relationship = _relationship(built["SPDXID"], "VARIANT_OF", required["SPDXID"])
+            relationship["comment"] = f"replace {dep.path} {dep.version} => {dep.replace.path} {dep.replace.version}"
+            relationships.append(relationship)
 
     base = [_base_package(p) for p in sorted(set(base_packages), key=lambda p: (p.name, p.version))]
-    packages += base
+    packages.update((p["SPDXID"], p) for p in base)
     if image_name:
         image = _package("container", image_name, "", purpose="CONTAINER")
-        packages.append(image)
+        packages[image["SPDXID"]] = image
         relationships.append(_relationship("SPDXRef-DOCUMENT", "DESCRIBES", image["SPDXID"]))
         for contained in [main] + base:
             relationships.append(_relationship(image["SPDXID"], "CONTAINS", contained["SPDXID"]))
@@ -238,9 +268,9 @@ def build_spdx_document(
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": name,
         "creationInfo": {"created": created, "creators": [TOOL_CREATOR]},
-        "packages": sorted(packages, key=lambda p: p["SPDXID"]),
+        "packages": sorted(packages.values(), key=lambda p: p["SPDXID"]),
         "relationships": sorted(
-            relationships,
+            {tuple(sorted(r.items())): r for r in relationships}.values(),
             key=lambda r: (r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]),
         ),
     }
@@ -253,18 +283,22 @@ def spdx_json_bytes(document: Dict[str, Any]) -> bytes:
     return canonical_json_bytes(document)
 
 
-def _go_module_package(module: GoModule, purpose: str) -> Dict[str, Any]:
-    # What was compiled in is the replacement, when there is one.
+def _go_module_package(
+    module: GoModule, purpose: str, go_sums: Mapping[Tuple[str, str], str]
+) -> Dict[str, Any]:
+    """The package of what was compiled in: the replacement, when there is one."""
     built = module.replace or module
     if built.version in ("", DEVEL_VERSION):
         # A main module or a local-directory replacement has no published version.
-        version, purl = "", golang_purl(module.path)
+        package = _package("golang", module.path, "", purpose=purpose, purl=golang_purl(module.path))
+        if module.replace:
+            package["sourceInfo"] = f"replaced by {built.path}"
     else:
-        version, purl = built.version, golang_purl(built.path, built.version)
-    package = _package("golang", module.path, version, purpose=purpose, purl=purl)
-    if module.replace:
-        package["sourceInfo"] = f"replaced by {built.path} {built.version}".rstrip()
-    checksum = _h1_sha256_hex(built.sum)
+        purl = golang_purl(built.path, built.version)
+        package = _package("golang", built.path, built.version, purpose=purpose, purl=purl)
+        if module.replace:
+            package["sourceInfo"] = f"replaces {module.path} {module.version}".rstrip()
+    checksum = _h1_sha256_hex(built.sum or go_sums.get((built.path, built.version), ""))
     if checksum:
         package["checksums"] = [{"algorithm": "SHA256", "checksumValue": checksum}]
     return package
@@ -322,11 +356,15 @@ def _package(
 
 def _build_settings_annotation(build_info: GoBuildInfo, created: str) -> Dict[str, str]:
     settings = " ".join(shlex.quote(f"{key}={value}") for key, value in build_info.settings)
+    platform = "/".join(v for v in (build_info.setting("GOOS"), build_info.setting("GOARCH")) if v)
+    if platform and build_info.setting("GOARCH") == "arm" and build_info.setting("GOARM"):
+        platform += f"/v{build_info.setting('GOARM')}"
+    built = f"Built for {platform} with" if platform else "Built with"
     return {
         "annotationDate": created,
         "annotationType": "OTHER",
         "annotator": TOOL_CREATOR,
-        "comment": f"Built with {build_info.go_version}: {settings}".rstrip(": "),
+        "comment": f"{built} {build_info.go_version}: {settings}".rstrip(": "),
     }
 
 

@@ -45,6 +45,7 @@ from go_oci.target_types import (
 from go_oci.util_rules.bases import BaseContents, BaseImage, BuiltinBaseRequest, PulledBaseRequest
 from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
 from go_oci.util_rules.layers import BuiltLayer, LayerRequest
+from go_oci.util_rules.modules import GoBuildContext, GoBuildContextRequest, GoSumChecksums
 from go_oci.util_rules.sdk import GoProcess, GoTargetPairs
 
 class GoImageError(Exception):
@@ -390,16 +391,24 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
 
     sbom = None
     if field_set.sbom.value:
-        build_info = await Get(
-            ProcessResult,
-            GoProcess(("version", "-m", binaries[0].path), f"Read the build info of {binary.address}", binaries[0].digest),
+        # Every platform's build info: each has its own settings, and may link other modules.
+        build_infos = await MultiGet(
+            Get(
+                ProcessResult,
+                GoProcess(("version", "-m", b.path), f"Read the build info of {binary.address} for {b.platform}", b.digest),
+            )
+            for b in binaries
         )
+        # A vendored build records no module hashes; go.sum still has them.
+        context = await Get(GoBuildContext, GoBuildContextRequest(binary.main_dir, f"the `main` of {binary.address}"))
+        checksums = await Get(GoSumChecksums, GoBuildContext, context)
         document = build_spdx_document(
-            parse_go_version_m(build_info.stdout.decode()),
+            [parse_go_version_m(result.stdout.decode()) for result in build_infos],
             name=f"{repository} ({address})",
             base_packages=base.packages,
             image_name=repository,
             created=created,
+            go_sums=checksums.sums,
         )
         sbom = spdx_json_bytes(document)
 

@@ -124,6 +124,7 @@ def test_spdx_document_from_sample() -> None:
         "example.com/app",
         "stdlib",
         "github.com/google/uuid",
+        "github.com/fork/yaml",
         "gopkg.in/yaml.v3",
         "example.com/local",
         "tzdata",
@@ -132,6 +133,7 @@ def test_spdx_document_from_sample() -> None:
     assert app["primaryPackagePurpose"] == "APPLICATION"
     assert "versionInfo" not in app  # "(devel)" is not a version
     assert purl_of(app) == "pkg:golang/example.com/app"
+    assert app["annotations"][0]["comment"].startswith("Built for linux/arm/v7 with go1.22.5: ")
     assert "'-ldflags=-s -w -X main.version=1.4.2'" in app["annotations"][0]["comment"]
 
     uuid = packages["github.com/google/uuid"]
@@ -139,15 +141,29 @@ def test_spdx_document_from_sample() -> None:
     assert purl_of(uuid) == "pkg:golang/github.com/google/uuid@v1.6.0"
     assert uuid["checksums"] == [{"algorithm": "SHA256", "checksumValue": bytes(range(32)).hex()}]
 
-    yaml = packages["gopkg.in/yaml.v3"]  # what is compiled in is the replacement
-    assert (yaml["versionInfo"], purl_of(yaml)) == (
+    # A replaced module: what is compiled in (the fork, with its checksum) and what go.mod required.
+    fork = packages["github.com/fork/yaml"]
+    assert (fork["versionInfo"], purl_of(fork), fork["primaryPackagePurpose"]) == (
         "v3.0.2",
         "pkg:golang/github.com/fork/yaml@v3.0.2",
+        "LIBRARY",
     )
-    assert yaml["sourceInfo"] == "replaced by github.com/fork/yaml v3.0.2"
+    assert fork["sourceInfo"] == "replaces gopkg.in/yaml.v3 v3.0.1"
+    assert fork["checksums"] == [{"algorithm": "SHA256", "checksumValue": bytes(range(32)).hex()}]
+    yaml = packages["gopkg.in/yaml.v3"]
+    assert (yaml["versionInfo"], purl_of(yaml)) == ("v3.0.1", "pkg:golang/gopkg.in/yaml.v3@v3.0.1")
+    assert "checksums" not in yaml and "primaryPackagePurpose" not in yaml
+    assert yaml["comment"].startswith("Required by the build, and replaced by github.com/fork/yaml v3.0.2")
+    assert {
+        "spdxElementId": fork["SPDXID"],
+        "relationshipType": "VARIANT_OF",
+        "relatedSpdxElement": yaml["SPDXID"],
+        "comment": "replace gopkg.in/yaml.v3 v3.0.1 => github.com/fork/yaml v3.0.2",
+    } in document["relationships"]
 
     local = packages["example.com/local"]
     assert "versionInfo" not in local and "checksums" not in local
+    assert local["sourceInfo"] == "replaced by ../local"
     assert purl_of(local) == "pkg:golang/example.com/local"
 
     assert (packages["stdlib"]["versionInfo"], purl_of(packages["stdlib"])) == (
@@ -165,9 +181,10 @@ def test_spdx_document_from_sample() -> None:
     assert ("SPDXRef-DOCUMENT", "DESCRIBES", ids["acme/greeter"]) in relationships
     assert (ids["acme/greeter"], "CONTAINS", ids["example.com/app"]) in relationships
     assert (ids["acme/greeter"], "CONTAINS", ids["tzdata"]) in relationships
-    for dep in ("stdlib", "github.com/google/uuid", "gopkg.in/yaml.v3", "example.com/local"):
+    for dep in ("stdlib", "github.com/google/uuid", "github.com/fork/yaml", "example.com/local"):
         assert (ids["example.com/app"], "DEPENDS_ON", ids[dep]) in relationships
-    assert len(relationships) == 7
+    assert (ids["github.com/fork/yaml"], "VARIANT_OF", ids["gopkg.in/yaml.v3"]) in relationships
+    assert len(relationships) == 8
     for spdx_id in ids.values():
         assert all(c.isalnum() or c in ".-" for c in spdx_id), spdx_id
 
@@ -192,6 +209,50 @@ def test_without_image_the_document_describes_the_binary() -> None:
         if r["relationshipType"] == "DESCRIBES"
     ]
     assert described == [ids["example.com/app"]]
+
+
+def _without_sums(text: str) -> str:
+    """Build info as a vendored build records it: no go.sum hashes."""
+    return text.replace(f"\t{H1}", "\t")
+
+
+def test_vendored_build_info_takes_checksums_from_go_sum() -> None:
+    info = parse_go_version_m(_without_sums(SAMPLE))
+    assert all(not d.sum and not (d.replace and d.replace.sum) for d in info.deps)
+    uuid_h1 = "h1:" + base64.b64encode(bytes(range(1, 33))).decode()
+    go_sums = {
+        ("github.com/google/uuid", "v1.6.0"): uuid_h1,
+        ("github.com/fork/yaml", "v3.0.2"): H1,  # the replacement's, which is what the binary holds
+    }
+    packages = packages_by_name(build_spdx_document(info, name="app", go_sums=go_sums))
+    assert packages["github.com/google/uuid"]["checksums"] == [
+        {"algorithm": "SHA256", "checksumValue": bytes(range(1, 33)).hex()}
+    ]
+    assert packages["github.com/fork/yaml"]["checksums"][0]["checksumValue"] == bytes(range(32)).hex()
+    assert "checksums" not in packages["gopkg.in/yaml.v3"]
+    # A build info hash wins over go.sum's: it is what `go` verified for this binary.
+    packages = packages_by_name(build_spdx_document(parse_go_version_m(SAMPLE), name="app", go_sums=go_sums))
+    assert packages["github.com/google/uuid"]["checksums"][0]["checksumValue"] == bytes(range(32)).hex()
+
+
+def test_multi_platform_document_names_every_platform() -> None:
+    arm = parse_go_version_m(SAMPLE)
+    amd64 = parse_go_version_m(
+        SAMPLE.replace("GOARCH=arm", "GOARCH=amd64").replace("\tbuild\tGOARM=7\n", "\tbuild\tGOAMD64=v1\n")
+        + f"\tdep\tgolang.org/x/sys\tv0.3.0\t{H1}\n"
+    )
+    document = build_spdx_document([arm, amd64], name="app", image_name="app")
+    app = packages_by_name(document)["example.com/app"]
+    comments = [a["comment"] for a in app["annotations"]]
+    assert [c.split(":")[0] for c in comments] == [
+        "Built for linux/amd64 with go1.22.5",
+        "Built for linux/arm/v7 with go1.22.5",
+    ]
+    assert "GOAMD64=v1" in comments[0] and "GOARM=7" in comments[1]
+    # The dependencies are the union of the platforms', each listed once.
+    names = [p["name"] for p in document["packages"]]
+    assert names.count("github.com/google/uuid") == 1 and "golang.org/x/sys" in names
+    assert len(document["relationships"]) == len({json.dumps(r, sort_keys=True) for r in document["relationships"]})
 
 
 def test_binary_without_module_info_is_an_error() -> None:
