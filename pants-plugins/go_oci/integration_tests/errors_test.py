@@ -56,7 +56,33 @@ CASES = {
             "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
         },
         "m:bin",
-        ["m:bin: Go failed while analysing its imports:", "example.com/bad/nothere"],
+        [
+            "m:bin: Go failed while analysing its imports:",
+            "example.com/bad/nothere is a package of the module example.com/bad, but m/nothere has no Go files",
+        ],
+    ),
+    "wrong_module_line": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/greet/greet.go": 'package greet\n\nconst Hi = "hi"\n',
+            "m/main.go": 'package main\n\nimport "example.com/good/greet"\n\nfunc main() { println(greet.Hi) }\n',
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        [
+            "example.com/good/greet looks like this module's own package m/greet, but m/go.mod says "
+            "`module example.com/bad`. If the module is example.com/good, fix go.mod's `module` line",
+        ],
+    ),
+    "cgo_files_without_cgo": (
+        {
+            "m/go.mod": GO_MOD,
+            "m/two/two.go": 'package two\n\n// int two(void) { return 2; }\nimport "C"\n\nfunc Two() int { return int(C.two()) }\n',
+            "m/main.go": 'package main\n\nimport "example.com/bad/two"\n\nfunc main() { println(two.Two()) }\n',
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ['m/two/two.go use cgo (`import "C"`), which builds only with cgo enabled: set `cgo=True` on m:bin'],
     ),
     "cgo_cross_compile": (
         {

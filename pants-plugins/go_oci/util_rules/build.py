@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
+from typing import Collection, Sequence
 
 from pants.engine.addresses import Address
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult
@@ -25,6 +27,7 @@ from go_oci.util_rules.modules import (
     DownloadedGoModules,
     GoBuildContext,
     GoBuildContextRequest,
+    GoModuleInfo,
     join_path,
 )
 from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
@@ -160,6 +163,33 @@ def _main_package_arg(spec: GoBinarySpec, context: GoBuildContext) -> tuple[str,
     return module.dir, "." if rel == "." else f"./{rel}"
 
 
+_MISSING_PACKAGE = re.compile(r"(?:no required module provides package|cannot find module providing package) ([^\s:;]+)")
+_EXCLUDED_DIR = re.compile(r"build constraints exclude all Go files in (\S+)")
+_IMPORTS_C = re.compile(rb'^import\s*(?:\(\s*)?"C"', re.MULTILINE)
+
+
+async def _explain(spec: GoBinarySpec, context: GoBuildContext, doing: str, stderr: str) -> str:
+    """`explain_failure`, with the facts about the sources that its hints need (read only on failure)."""
+    snapshot = await Get(Snapshot, Digest, context.sources)
+    package_dirs = {os.path.dirname(f) for f in snapshot.files if f.endswith(".go")}
+    cgo_files: list[str] = []
+    excluded = {d for d in _EXCLUDED_DIR.findall(trim_sandbox_paths(stderr)) if d in package_dirs}
+    if excluded and not spec.cgo:
+        contents = await Get(
+            DigestContents, DigestSubset(context.sources, PathGlobs([join_path(d, "*.go") for d in sorted(excluded)]))
+        )
+        cgo_files = sorted(f.path for f in contents if _IMPORTS_C.search(f.content))
+    return explain_failure(
+        spec.address,
+        doing,
+        stderr,
+        modules=context.modules,
+        required_modules=context.required_modules,
+        package_dirs=package_dirs,
+        cgo_files=cgo_files,
+    )
+
+
 @rule(desc="Analyse Go package dependencies", level=LogLevel.DEBUG)
 async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis:
     spec, context = request.spec, request.context
@@ -180,7 +210,7 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
         ),
     )
     if result.exit_code != 0:
-        raise GoBuildError(_explain_failure(spec.address, "analysing its imports", result.stderr.decode()))
+        raise GoBuildError(await _explain(spec, context, "analysing its imports", result.stderr.decode()))
 
     packages = _parse_json_stream(result.stdout.decode())
     main = packages[-1] if packages else {}
@@ -220,16 +250,65 @@ def _parse_json_stream(text: str) -> list[dict]:
         objects.append(obj)
 
 
-def _explain_failure(address: Address, doing: str, stderr: str) -> str:
+def explain_failure(
+    address: Address,
+    doing: str,
+    stderr: str,
+    *,
+    modules: Sequence[GoModuleInfo] = (),
+    required_modules: Sequence[str] = (),
+    package_dirs: Collection[str] = (),
+    cgo_files: Sequence[str] = (),
+) -> str:
+    """`go`'s own message, trimmed of sandbox paths, and a hint at the fix when the cause is known.
+
+    `package_dirs` are the directories of the build's Go files; `cgo_files` those files (of directories
+    the build excluded) that use cgo.
+    """
     message = trim_sandbox_paths(stderr).strip()
     hint = ""
+    missing = _MISSING_PACKAGE.search(message)
     if "missing go.sum entry" in message:
         hint = "\nAdd the missing checksums: run `go mod tidy` (or `go mod download <module>`) and commit go.sum."
-    elif "no required module provides package" in message or "cannot find module" in message:
-        hint = "\nAdd the module to go.mod (`go get <module>`) and run `go mod tidy`."
+    elif missing:
+        hint = "\n" + _missing_package_hint(missing.group(1), modules, required_modules, package_dirs)
+    elif cgo_files:
+        hint = (
+            f"\n{', '.join(cgo_files)} use cgo (`import \"C\"`), which builds only with cgo enabled: set "
+            f"`cgo=True` on {address}, or give those files a pure-Go alternative."
+        )
+    elif "build constraints exclude all Go files" in message:
+        hint = "\nCheck those files' `//go:build` lines and file name suffixes against the target's `platforms` and `tags`."
     elif "is not in std" in message or "is not in GOROOT" in message:
         hint = "\nCheck the import path; for a package of this module, check the go.mod `module` line."
     return f"{address}: Go failed while {doing}:\n{message}{hint}"
+
+
+def _missing_package_hint(
+    package: str, modules: Sequence[GoModuleInfo], required_modules: Sequence[str], package_dirs: Collection[str]
+) -> str:
+    for module in modules:
+        if package == module.module_path or package.startswith(f"{module.module_path}/"):
+            where = join_path(module.dir, package[len(module.module_path) :].lstrip("/"))
+            return (
+                f"{package} is a package of the module {module.module_path}, but {where or 'the build root'} has "
+                "no Go files: fix the import path, or add the package there."
+            )
+    under_required = any(package == r or package.startswith(f"{r}/") for r in required_modules)
+    parts = package.split("/")
+    for module in modules if not under_required else ():
+        for i in range(1, len(parts)):
+            local_dir = join_path(module.dir, "/".join(parts[i:]))
+            if local_dir in package_dirs:
+                return (
+                    f"{package} looks like this module's own package {local_dir}, but "
+                    f"{join_path(module.dir, 'go.mod')} says `module {module.module_path}`. If the module is "
+                    f"{'/'.join(parts[:i])}, fix go.mod's `module` line to that; otherwise fix the import path."
+                )
+    return (
+        f"{package} is in no module that go.mod requires: add its module (`go get {package}` finds it) and run "
+        "`go mod tidy`, then commit go.mod and go.sum."
+    )
 
 
 def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
@@ -295,7 +374,7 @@ async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> 
         ),
     )
     if result.exit_code != 0:
-        raise GoBuildError(_explain_failure(spec.address, f"compiling for {platform}", result.stderr.decode()))
+        raise GoBuildError(await _explain(spec, context, f"compiling for {platform}", result.stderr.decode()))
 
     binary = await Get(Digest, RemovePrefix(result.output_digest, out_dir))
     binary = await Get(Digest, AddPrefix(binary, platform.dir_name))
