@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,22 @@ def _module_files(source: Path) -> dict[str, bytes]:
     return files
 
 
+_MODULE_LINE = re.compile(rb"^module\s+\S+", re.MULTILINE)
+
+
 def add_module(proxy: Path, module_path: str, version: str, source: Path) -> ProxiedModule:
-    """Write `module_path@version` from `source` into the proxy; returns its go.sum lines."""
+    """Write `module_path@version` from `source` into the proxy; returns its go.sum lines.
+
+    The go.mod's `module` line is set to `module_path` (or added), so sources can be served under
+    another path: a fork with its module line rewritten.
+    """
     files = _module_files(source)
-    go_mod = files.get("go.mod", f"module {module_path}\n".encode())
+    go_mod = files.get("go.mod", b"")
+    module_line = f"module {module_path}".encode()
+    if _MODULE_LINE.search(go_mod):
+        go_mod = _MODULE_LINE.sub(module_line, go_mod, count=1)
+    else:
+        go_mod = module_line + b"\n" + go_mod
     files["go.mod"] = go_mod
     prefix = f"{module_path}@{version}/"
     buf = io.BytesIO()
@@ -75,8 +88,13 @@ def add_module(proxy: Path, module_path: str, version: str, source: Path) -> Pro
     )
 
 
-def debian_module(proxy: Path, module_path: str, version: str) -> ProxiedModule:
-    source = DEBIAN_GOCODE / module_path
-    if not (source / "go.mod").exists() and not any(source.glob("*.go")):
-        raise FileNotFoundError(f"{source}: install the Debian package that ships {module_path}")
+def debian_module(proxy: Path, module_path: str, version: str, *, debian_path: str | None = None) -> ProxiedModule:
+    """Serve Debian's sources of `debian_path` (default: `module_path`) as `module_path@version`.
+
+    Debian installs a major-version module (`…/v2`) without the suffix, and a fork is the same sources
+    served under another path: `debian_path` names where the sources are.
+    """
+    source = DEBIAN_GOCODE / (debian_path or module_path)
+    if not (source / "go.mod").exists() and not any(source.rglob("*.go")):
+        raise FileNotFoundError(f"{source}: install the Debian package that ships {debian_path or module_path}")
     return add_module(proxy, module_path, version, source)
