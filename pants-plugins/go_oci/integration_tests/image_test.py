@@ -239,3 +239,6 @@ def test_sbom(built: PantsRepo) -> None:
     assert names["certifi"] == "2026.10.18"
     assert names["tzdata"] == "2026.6"
     assert any(v == "go1.27.3" for v in names.values())
+    # The build note names every platform of the image, not only the first.
+    notes = [a["comment"].split(":")[0] for a in main["annotations"]]
+    assert notes == ["Built for linux/amd64 with go1.27.3", "Built for linux/arm64 with go1.27.3"]
