@@ -142,6 +142,16 @@ WORKSPACE = {
         "\treturn unix.ByteSliceToString(u.Sysname[:])\n}\n"
     ),
     "ws/lib/BUILD": 'go_module(name="mod")\n',
+    # A workspace as plain `go build` takes it without pins: the app requires its sibling at an unpublished
+    # version, and a third-party module its binary does not import. Downloading that module must not look
+    # the sibling up on the proxy.
+    "ws2/go.work": "go 1.27\n\nuse (\n\t./app\n\t./lib\n)\n",
+    "ws2/app/go.mod": "module example.com/ws2app\n\ngo 1.27\n\nrequire (\n\texample.com/ws2lib v0.0.0\n\tgolang.org/x/sys v0.3.0\n)\n",
+    "ws2/app/main.go": 'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/ws2lib"\n)\n\nfunc main() { fmt.Println(ws2lib.Greeting) }\n',
+    "ws2/app/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="app", platforms=["linux/amd64"])\n',
+    "ws2/lib/go.mod": "module example.com/ws2lib\n\ngo 1.27\n",
+    "ws2/lib/lib.go": 'package ws2lib\n\nconst Greeting = "hello from the workspace"\n',
+    "ws2/lib/BUILD": 'go_module(name="mod")\n',
 }
 REALWORLD_BUILD = """\
 go_module(name="mod")
@@ -192,11 +202,15 @@ def test_real_program_with_replaces_through_a_proxy_and_vendored(tmp_path: Path)
     _go(["mod", "vendor", "-e"], repo.root / "rw/vendored", go_env)
     for relpath, content in WORKSPACE.items():
         repo.write(relpath, content)
-    repo.write("ws/lib/go.sum", "".join(f"{line}\n" for line in go_sum.splitlines() if line.startswith("golang.org/x/sys ")))
+    x_sys_sum = "".join(f"{line}\n" for line in go_sum.splitlines() if line.startswith("golang.org/x/sys "))
+    repo.write("ws/lib/go.sum", x_sys_sum)
+    repo.write("ws2/app/go.sum", x_sys_sum)
 
-    result = repo.run("package", "rw/proxied:rw", "rw/vendored:rw", "rw/vendored:image", "ws/app:app").assert_success()
-    # One download per go.sum: the proxied module and the workspace; vendor/ needs none.
-    assert len(result.executed("Download Go modules")) == 2
+    result = repo.run(
+        "package", "rw/proxied:rw", "rw/vendored:rw", "rw/vendored:image", "ws/app:app", "ws2/app:app"
+    ).assert_success()
+    # One download per go.sum: the proxied module and each workspace; vendor/ needs none.
+    assert len(result.executed("Download Go modules")) == 3
 
     for mode in ("proxied", "vendored"):
         metrics = _scrape_metrics(repo.dist(f"rw.{mode}/rw/linux_amd64/realworld"), tmp_path / f"{mode}.log")
@@ -206,6 +220,8 @@ def test_real_program_with_replaces_through_a_proxy_and_vendored(tmp_path: Path)
 
     app = subprocess.run([repo.dist("ws.app/app/linux_amd64/app")], check=True, capture_output=True, text=True)
     assert app.stdout == "Linux\n"
+    app2 = subprocess.run([repo.dist("ws2.app/app/linux_amd64/app")], check=True, capture_output=True, text=True)
+    assert app2.stdout == "hello from the workspace\n"
 
     # The vendored image's SBOM: checksums from go.sum, and both sides of each `replace`.
     sbom = json.loads(repo.dist("rw.vendored/image/image.spdx.json").read_text())

@@ -165,6 +165,7 @@ def _main_package_arg(spec: GoBinarySpec, context: GoBuildContext) -> tuple[str,
 
 _MISSING_PACKAGE = re.compile(r"(?:no required module provides package|cannot find module providing package) ([^\s:;]+)")
 _EXCLUDED_DIR = re.compile(r"build constraints exclude all Go files in (\S+)")
+_LOOKUP_DISABLED = re.compile(r"(\S+)@(\S+): module lookup disabled by GOPROXY=off")
 _IMPORTS_C = re.compile(rb'^import\s*(?:\(\s*)?"C"', re.MULTILINE)
 
 
@@ -187,6 +188,7 @@ async def _explain(spec: GoBinarySpec, context: GoBuildContext, doing: str, stde
         required_modules=context.required_modules,
         package_dirs=package_dirs,
         cgo_files=cgo_files,
+        workspace_dir=context.root_dir if context.workspace else None,
     )
 
 
@@ -259,6 +261,7 @@ def explain_failure(
     required_modules: Sequence[str] = (),
     package_dirs: Collection[str] = (),
     cgo_files: Sequence[str] = (),
+    workspace_dir: str | None = None,
 ) -> str:
     """`go`'s own message, trimmed of sandbox paths, and a hint at the fix when the cause is known.
 
@@ -268,7 +271,17 @@ def explain_failure(
     message = trim_sandbox_paths(stderr).strip()
     hint = ""
     missing = _MISSING_PACKAGE.search(message)
-    if "missing go.sum entry" in message:
+    lookup = _LOOKUP_DISABLED.search(message)
+    workspace_module = next((m for m in modules if lookup and m.module_path == lookup.group(1)), None)
+    if workspace_module is not None and workspace_dir is not None:
+        path, version = lookup.groups()
+        relative = os.path.relpath(workspace_module.dir or ".", workspace_dir or ".")
+        hint = (
+            f"\nA module of this workspace requires {path} at {version}, so `go` wants that version's go.mod, "
+            f"which no proxy has. Pin it to the module's directory in {join_path(workspace_dir, 'go.work')}: "
+            f"`replace {path} {version} => ./{relative}`."
+        )
+    elif "missing go.sum entry" in message:
         hint = "\nAdd the missing checksums: run `go mod tidy` (or `go mod download <module>`) and commit go.sum."
     elif missing:
         hint = "\n" + _missing_package_hint(missing.group(1), modules, required_modules, package_dirs)

@@ -71,3 +71,17 @@ def test_missing_go_sum_entry() -> None:
     assert _explain("main.go:3:2: missing go.sum entry for module providing package github.com/acme/kit").endswith(
         "run `go mod tidy` (or `go mod download <module>`) and commit go.sum."
     )
+
+
+def test_a_workspace_module_required_at_a_version_gets_a_go_work_pin() -> None:
+    modules = (
+        GoModuleInfo(Address("ws/app", target_name="mod"), "ws/app", "example.com/app"),
+        GoModuleInfo(Address("ws/lib", target_name="mod"), "ws/lib", "example.com/lib"),
+    )
+    stderr = "../lib/lib.go:3:8: example.com/lib@v0.0.0: module lookup disabled by GOPROXY=off\n"
+    message = explain_failure(ADDRESS, "analysing its imports", stderr, modules=modules, workspace_dir="ws")
+    assert message.endswith(
+        "A module of this workspace requires example.com/lib at v0.0.0, so `go` wants that version's go.mod, "
+        "which no proxy has. Pin it to the module's directory in ws/go.work: "
+        "`replace example.com/lib v0.0.0 => ./lib`."
+    )
