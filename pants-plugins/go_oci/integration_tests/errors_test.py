@@ -102,6 +102,20 @@ CASES = {
         "m:bin",
         ["m:mod: m/go.mod replaces example.com/other with a local directory.", "go.work workspace"],
     ),
+    "go_work_local_replace": (
+        {
+            "w/go.work": "go 1.27\n\nuse ./m\n\nreplace example.com/other => ../other\n",
+            "w/m/go.mod": GO_MOD,
+            "w/m/main.go": MAIN,
+            "w/m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "w/m:bin",
+        [
+            "the `main` of w/m:bin: w/go.work replaces example.com/other with a local directory that is not a "
+            "module of the workspace.",
+            "add the directory to the go.work's `use` list",
+        ],
+    ),
 }
 
 
