@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from go_oci.elf import read_linkage
 from go_oci.testing.nested_pants import PLUGIN_PARENT, PantsResult
 from go_oci.testing.tools import require_tool
@@ -61,7 +63,8 @@ def _git_status(root: Path) -> list[str]:
     return status.stdout.splitlines()
 
 
-def _tailor_and_package(root: Path, pants: tuple[str, ...]) -> None:
+def _tailor_and_package(root: Path, pants: tuple[str, ...]) -> str:
+    """The image index digest."""
     git = require_tool("git")
     subprocess.run([git, "init", "-q"], cwd=root, check=True)
     subprocess.run([git, "add", "-A"], cwd=root, check=True)
@@ -85,26 +88,35 @@ def _tailor_and_package(root: Path, pants: tuple[str, ...]) -> None:
     index = json.loads((layout / "blobs/sha256" / index_digest.split(":")[1]).read_text())
     platforms = [(m["platform"]["os"], m["platform"]["architecture"]) for m in index["manifests"]]
     assert platforms == [("linux", "amd64"), ("linux", "arm64")]
+    return index_digest
 
 
-def test_launcher_copied_alone_with_the_plugin_wheel(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel_route(tmp_path_factory) -> str:
     started = time.monotonic()
-    root = _new_repo(tmp_path / "wheel-repo", "wheel")
+    root = _new_repo(tmp_path_factory.mktemp("adopt") / "wheel-repo", "wheel")
     shutil.copy("pants", root / "pants")  # `cp "$GO_OCI/pants" ./pants`, and nothing else of go_oci
     (root / "3rdparty/wheels").mkdir(parents=True)
     shutil.copy(WHEEL, root / "3rdparty/wheels" / WHEEL.name)
-    _tailor_and_package(root, ("./pants",))
+    index_digest = _tailor_and_package(root, ("./pants",))
     print(f"launcher + wheel: empty directory to built image in {time.monotonic() - started:.1f} s")
+    return index_digest
 
 
-def test_pants_from_a_venv_with_the_vendored_plugin(tmp_path: Path) -> None:
+def test_launcher_copied_alone_with_the_plugin_wheel(wheel_route: str) -> None:
+    assert wheel_route.startswith("sha256:")
+
+
+def test_pants_from_a_venv_with_the_vendored_plugin(tmp_path: Path, wheel_route: str) -> None:
     started = time.monotonic()
     root = _new_repo(tmp_path / "vendor-repo", "vendor", "pex-cli", "podman")
     # `cp -r "$GO_OCI/pants-plugins/go_oci" pants-plugins/`: its BUILD files and layertool's go.mod too.
     shutil.copytree(PLUGIN_PARENT / "go_oci", root / "pants-plugins/go_oci")
     assert (root / "pants-plugins/go_oci/BUILD").is_file() and (root / "pants-plugins/go_oci/oci/layertool/go.mod").is_file()
-    _tailor_and_package(root, VENV_PANTS)
+    index_digest = _tailor_and_package(root, VENV_PANTS)
     print(f"venv + vendored source: empty directory to built image in {time.monotonic() - started:.1f} s")
+    # However the plugin and Pants are installed, the image is the same.
+    assert index_digest == wheel_route
 
     # The podman settings README gives run the image here (run_image picks podman or docker).
     require_tool("podman")
