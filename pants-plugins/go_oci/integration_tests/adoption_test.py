@@ -127,3 +127,20 @@ def test_pants_from_a_venv_with_the_vendored_plugin(tmp_path: Path, wheel_route:
 def test_readme_pex_cli_block_is_what_the_launcher_prints() -> None:
     printed = subprocess.run(["./pants", "--print-pex-cli-config"], capture_output=True, text=True, check=True).stdout
     assert printed == README_BLOCKS["pex-cli"]
+
+
+def test_a_pex_tool_from_an_older_launcher_is_rebuilt_to_the_pinned_bytes(tmp_path: Path) -> None:
+    # An older launcher's cache: its pex tool (here stale bytes) and no known_versions file. The venv is the
+    # real one, linked in, so only the pex tool is rebuilt.
+    real_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "go_oci_bootstrap"
+    venv = next(real_cache.glob("pants-*-py3.9"))
+    (tmp_path / venv.name).symlink_to(venv)
+    stale = tmp_path / "pex-2.1.137/pex"
+    stale.parent.mkdir()
+    stale.write_bytes(b"a pex tool built from a shared pex root")
+    env = {**os.environ, "GO_OCI_BOOTSTRAP_CACHE": str(tmp_path)}
+    printed = subprocess.run(
+        ["./pants", "--print-pex-cli-config"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    # Same bytes as everywhere else: README's block holds, but for where this cache lives.
+    assert printed.replace(str(tmp_path), "%(homedir)s/.cache/go_oci_bootstrap") == README_BLOCKS["pex-cli"]
