@@ -4,8 +4,15 @@ from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
-from go_oci.target_types import GoCrossBinaryTarget, GoImageTarget, GoModuleTarget, OciPullTarget
-from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, sdk, wheels
+from go_oci.target_types import (
+    GoCrossBinaryTarget,
+    GoImageTarget,
+    GoModuleTarget,
+    GoPackageTarget,
+    GoThirdPartyPackageTarget,
+    OciPullTarget,
+)
+from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, packages, sdk, wheels
 
 
 def rules():
@@ -16,6 +23,7 @@ def rules():
         *wheels.rules(),
         *sdk.rules(),
         *modules.rules(),
+        *packages.rules(),
         *cgo.rules(),
         *build.rules(),
         *dependencies.rules(),
@@ -32,4 +40,11 @@ def rules():
 
 
 def target_types():
-    return [GoModuleTarget, GoCrossBinaryTarget, GoImageTarget, OciPullTarget]
+    return [
+        GoModuleTarget,
+        GoPackageTarget,
+        GoThirdPartyPackageTarget,
+        GoCrossBinaryTarget,
+        GoImageTarget,
+        OciPullTarget,
+    ]

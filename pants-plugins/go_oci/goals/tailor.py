@@ -10,7 +10,7 @@ from pants.core.goals.tailor import AllOwnedSources, PutativeTarget, PutativeTar
 from pants.engine.fs import DigestContents, PathGlobs, Paths
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import AllTargets
+from pants.engine.target import AllTargets, AllUnexpandedTargets
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
@@ -44,7 +44,10 @@ def is_main_package_file(path: str, content: bytes) -> bool:
 
 @rule(level=LogLevel.DEBUG, desc="Determine candidate go_oci targets to create")
 async def find_putative_go_targets(
-    request: PutativeGoTargetsRequest, all_owned_sources: AllOwnedSources, all_targets: AllTargets
+    request: PutativeGoTargetsRequest,
+    all_owned_sources: AllOwnedSources,
+    all_targets: AllTargets,
+    all_unexpanded_targets: AllUnexpandedTargets,
 ) -> PutativeTargets:
     go_mods, go_files = await MultiGet(
         Get(Paths, PathGlobs, request.path_globs("go.mod")),
@@ -73,7 +76,8 @@ async def find_putative_go_targets(
     # A go_cross_binary builds from the nearest go.mod above its main package, and only a go_module next
     # to that go.mod makes it buildable: a go.mod some other target owns (a Go tool shipped as
     # `resources`, say) is not a module go_oci builds, so a binary there would only fail at `package`.
-    go_oci_module_dirs = {t.address.spec_path for t in all_targets if isinstance(t, GoModuleTarget)} | {
+    # go_module is a target generator, so only the unexpanded targets hold it.
+    go_oci_module_dirs = {t.address.spec_path for t in all_unexpanded_targets if isinstance(t, GoModuleTarget)} | {
         p.path for p in putative
     }
     candidate_go_mods = await Get(

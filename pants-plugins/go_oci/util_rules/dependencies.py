@@ -1,4 +1,8 @@
-"""A go_cross_binary depends on the go_module(s) it builds from, so `--changed-since` and `peek` see them."""
+"""A go_cross_binary depends on its main package's target, a go_image on its binary, base and data.
+
+Through the package targets' inferred imports, `--changed-since` and `dependents` see exactly the
+binaries (and images) an edit reaches.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from go_oci.target_types import (
     GoMainField,
 )
 from go_oci.util_rules.modules import GoBuildContext, GoBuildContextRequest
+from go_oci.util_rules.packages import GoModulePackages, GoModulePackagesRequest
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,16 @@ class InferGoCrossBinaryDependencies(InferDependenciesRequest):
 async def infer_go_cross_binary_dependencies(request: InferGoCrossBinaryDependencies) -> InferredDependencies:
     address = request.field_set.address
     main_dir = os.path.normpath(os.path.join(address.spec_path, request.field_set.main.value or "."))
-    context = await Get(
-        GoBuildContext, GoBuildContextRequest("" if main_dir == "." else main_dir, f"the `main` of {address}")
-    )
-    return InferredDependencies(m.address for m in context.modules)
+    main_dir = "" if main_dir == "." else main_dir
+    context = await Get(GoBuildContext, GoBuildContextRequest(main_dir, f"the `main` of {address}"))
+    module = context.module_for_dir(main_dir)
+    assert module is not None
+    packages = await Get(GoModulePackages, GoModulePackagesRequest(module.address))
+    main = next((p for p in packages.first_party if p.dir == main_dir), None)
+    # No package there: the build says what is wrong with `main`, with the fix.
+    if main is None:
+        return InferredDependencies([])
+    return InferredDependencies([module.address.create_generated(main.generated_name(module.dir))])
 
 
 @dataclass(frozen=True)

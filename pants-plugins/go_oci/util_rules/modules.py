@@ -22,19 +22,25 @@ from pants.engine.fs import (
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.target import HydratedSources, HydrateSourcesRequest, Targets
-from pants.base.specs import DirGlobSpec, RawSpecs
+from pants.engine.internals.build_files import AddressFamilyDir, OptionalAddressFamily
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.gomod import GoModFile, Replace, parse_go_sum, parse_go_work_uses, parse_replaces
 from go_oci.subsystems.go_oci import GoOciSubsystem
-from go_oci.target_types import GoModuleSourcesField, GoModuleTarget
+from go_oci.target_types import GoModuleTarget
 from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, trim_sandbox_paths
 
 
 class GoModuleError(Exception):
     pass
+
+
+def module_file_globs(module_dir: str) -> PathGlobs:
+    """Every file of a module, as the build reads it: BUILD files are Pants', and nested modules are cut after."""
+    return PathGlobs(
+        [join_path(module_dir, "**/*"), *(f"!{join_path(module_dir, g)}" for g in ("**/BUILD", "**/BUILD.*"))]
+    )
 
 
 def ancestors(directory: str) -> list[str]:
@@ -98,37 +104,41 @@ class GoBuildContextRequest:
 
 
 @dataclass(frozen=True)
-class _GoModuleTargetRequest:
+class GoModuleSourcesRequest:
     module_dir: str
     description_of_origin: str
 
 
 @dataclass(frozen=True)
-class _GoModuleSources:
+class GoModuleSources:
+    """A go_module's target, parsed go.mod and every file of the module (nested modules excluded)."""
+
     info: GoModuleInfo
     go_mod: GoModFile
     snapshot: Snapshot
 
 
 @rule
-async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSources:
+async def find_go_module_target(request: GoModuleSourcesRequest) -> GoModuleSources:
     go_mod = join_path(request.module_dir, "go.mod")
-    targets = await Get(
-        Targets,
-        RawSpecs(
-            dir_globs=(DirGlobSpec(request.module_dir),),
-            description_of_origin=request.description_of_origin,
-        ),
+    # The BUILD file's declarations, not Targets: resolving targets would generate the go_module's
+    # package targets, which are themselves found from here.
+    family = await Get(OptionalAddressFamily, AddressFamilyDir(request.module_dir))
+    modules = sorted(
+        address
+        for address, adaptor in (family.address_family.addresses_to_target_adaptors.items() if family.address_family else ())
+        if adaptor.type_alias == GoModuleTarget.alias
     )
-    modules = [t for t in targets if isinstance(t, GoModuleTarget)]
     if not modules:
         raise GoModuleError(
             f"{request.description_of_origin}: no `go_module` target owns {go_mod}. Add `go_module()` to "
             f"{join_path(request.module_dir, 'BUILD')}, or run `pants tailor ::`."
         )
-    target = modules[0]
-    hydrated = await Get(HydratedSources, HydrateSourcesRequest(target[GoModuleSourcesField]))
-    snapshot = hydrated.snapshot
+    address = modules[0]
+    # `go build` may read any file of the module (//go:embed takes any name), so the build's context is
+    # every file below go.mod bar BUILD files and nested modules; the package targets own the subsets
+    # each package reads, and the build narrows to those per binary.
+    snapshot = await Get(Snapshot, PathGlobs, module_file_globs(request.module_dir))
     nested = sorted(
         os.path.dirname(f) for f in snapshot.files if f.endswith("/go.mod") and os.path.dirname(f) != request.module_dir
     )
@@ -141,13 +151,13 @@ async def find_go_module_target(request: _GoModuleTargetRequest) -> _GoModuleSou
     try:
         parsed = GoModFile.parse(contents[0].content.decode())
     except ValueError as e:
-        raise GoModuleError(f"{target.address}: {go_mod} is not a valid go.mod ({e}).") from None
+        raise GoModuleError(f"{address}: {go_mod} is not a valid go.mod ({e}).") from None
     if parsed.local_replaces:
         raise GoModuleError(
-            f"{target.address}: {go_mod} replaces {', '.join(parsed.local_replaces)} with a local directory. "
+            f"{address}: {go_mod} replaces {', '.join(parsed.local_replaces)} with a local directory. "
             "go_oci builds only from declared inputs: list both modules in a go.work workspace instead."
         )
-    return _GoModuleSources(GoModuleInfo(target.address, request.module_dir, parsed.module_path), parsed, snapshot)
+    return GoModuleSources(GoModuleInfo(address, request.module_dir, parsed.module_path), parsed, snapshot)
 
 
 @rule(desc="Find the Go module or workspace", level=LogLevel.DEBUG)
@@ -198,7 +208,7 @@ async def go_build_context(request: GoBuildContextRequest) -> GoBuildContext:
             workspace_dir = None
 
     modules = await MultiGet(
-        Get(_GoModuleSources, _GoModuleTargetRequest(d, request.description_of_origin)) for d in module_dirs
+        Get(GoModuleSources, GoModuleSourcesRequest(d, request.description_of_origin)) for d in module_dirs
     )
     sources = await Get(Digest, MergeDigests([workspace_files, *(m.snapshot.digest for m in modules)]))
     module_file_globs = [
