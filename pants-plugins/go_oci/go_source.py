@@ -216,7 +216,7 @@ def _unquote(token: str) -> str:
     return token[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in token else token[1:-1]
 
 
-_PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.M)
+_PACKAGE_CLAUSE = re.compile(r"package\s+(\w+)")
 _EMBED = re.compile(r"^//go:embed\s+(.*)$", re.M)
 _EMBED_PATTERN = re.compile(r'"((?:[^"\\]|\\.)*)"|`([^`]*)`|(\S+)')
 

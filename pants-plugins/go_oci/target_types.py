@@ -10,6 +10,7 @@ from typing import Dict, Iterable, Optional, Tuple
 from pants.core.goals.package import OutputPathField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
+    AsyncFieldMixin,
     BoolField,
     Dependencies,
     DictStringToStringField,
@@ -91,7 +92,7 @@ class GoPackageSourcesField(MultipleSourcesField):
     )
 
 
-class GoModuleFilesField(SecondaryOwnerMixin, StringSequenceField):
+class GoModuleFilesField(SecondaryOwnerMixin, AsyncFieldMixin, StringSequenceField):
     """The module's files that change what the package compiles to, owned secondarily.
 
     Secondary ownership makes an edit of them select this package in `--changed-since`, while the

@@ -1,0 +1,150 @@
+"""go_module's package targets: what each owns, and the dependencies inferred from imports."""
+
+from __future__ import annotations
+
+import pytest
+from pants.engine.addresses import Address, Addresses
+from pants.engine.rules import rule
+from pants.engine.target import Dependencies, DependenciesRequest, SourcesField
+from pants.engine.internals.graph import Owners, OwnersRequest
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from go_oci.register import rules as all_rules
+from go_oci.register import target_types
+from go_oci.target_types import GoImportPathField, GoThirdPartyModuleField
+from go_oci.util_rules.sdk import GoTargetPairs
+
+
+@rule
+async def fixed_target_pairs() -> GoTargetPairs:
+    # Stands in for `go tool dist list`, so the test needs no SDK: plan9 is a known OS no pair builds.
+    return GoTargetPairs(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64"))
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    rules = [r for r in all_rules() if "go_target_pairs" not in str(getattr(r, "canonical_name", ""))]
+    return RuleRunner(
+        rules=[
+            *rules,
+            fixed_target_pairs,
+            QueryRule(Addresses, (DependenciesRequest,)),
+            QueryRule(Owners, (OwnersRequest,)),
+        ],
+        target_types=target_types(),
+    )
+
+
+def _lib(name: str, *imports: str) -> str:
+    lines = "".join(f'import "{i}"\n' for i in imports)
+    return f"package {name}\n\n{lines}"
+
+
+MODULE = {
+    "svc/BUILD": 'go_module(name="mod")\n\ngo_cross_binary(name="server", main="./cmd/server", tags=["premium"])\n',
+    "svc/go.mod": "module example.com/svc\n\ngo 1.22\n\nrequire github.com/google/uuid v1.3.0\n",
+    "svc/go.sum": "github.com/google/uuid v1.3.0 h1:t6JiXgmwXMjEs8VusXIJk2BXHsn+wx8BZdTaoZ5fu7I=\n",
+    "svc/vendor/modules.txt": "# github.com/google/uuid v1.3.0\n## explicit\ngithub.com/google/uuid\n",
+    "svc/vendor/github.com/google/uuid/uuid.go": _lib("uuid", "crypto/rand", "github.com/google/uuid/internal"),
+    "svc/README.md": "not read by go build\n",
+    "svc/cmd/server/main.go": (
+        "// Command server.\npackage main\n\nimport (\n\t\"fmt\" // std\n\tapi \"example.com/svc/internal/api\"\n"
+        "\t_ \"example.com/svc/web\"\n\t\"github.com/google/uuid\"\n)\n\nfunc main() { fmt.Println(api.X, uuid.X) }\n"
+    ),
+    "svc/cmd/server/premium.go": "//go:build premium\n\n" + _lib("main", "example.com/svc/internal/premium"),
+    "svc/cmd/server/gen.go": "//go:build ignore\n\n" + _lib("main", "example.com/svc/internal/gen"),
+    "svc/cmd/server/tools.go": "//go:build tools\n\n" + _lib("main", "example.com/svc/internal/tools"),
+    "svc/cmd/server/main_test.go": _lib("main", "example.com/svc/internal/testutil"),
+    "svc/internal/api/api.go": _lib("api"),
+    "svc/internal/api/api_windows.go": _lib("api", "example.com/svc/internal/winapi"),
+    "svc/internal/api/api_plan9.go": _lib("api", "example.com/svc/internal/plan9only"),
+    "svc/internal/api/api_test.go": _lib("api"),
+    "svc/internal/api/asm_amd64.s": "TEXT ·f(SB),0,$0\n",
+    "svc/internal/api/testdata/golden.txt": "golden\n",
+    "svc/internal/api/_scratch.go": _lib("api", "example.com/svc/internal/gen"),
+    "svc/web/web.go": 'package web\n\nimport "embed"\n\n//go:embed static templates/*.html\nvar FS embed.FS\n',
+    "svc/web/static/index.html": "<html/>\n",
+    "svc/web/static/.hidden": "x\n",
+    "svc/web/templates/a.html": "<a/>\n",
+    "svc/web/templates/b.txt": "b\n",
+    **{f"svc/internal/{n}/{n}.go": _lib(n) for n in ("premium", "gen", "tools", "testutil", "winapi", "plan9only")},
+    "svc/nested/go.mod": "module example.com/nested\n",
+    "svc/nested/x.go": _lib("nested"),
+}
+
+
+def _address(generated: str) -> Address:
+    return Address("svc", target_name="mod", generated_name=generated)
+
+
+def _dependencies(rule_runner: RuleRunner, address: Address) -> list[str]:
+    target = rule_runner.get_target(address)
+    return sorted(str(a) for a in rule_runner.request(Addresses, [DependenciesRequest(target[Dependencies])]))
+
+
+def _sources(rule_runner: RuleRunner, address: Address) -> list[str]:
+    target = rule_runner.get_target(address)
+    return sorted(target[SourcesField].value or ())
+
+
+def test_module_generates_a_target_per_package(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(MODULE)
+    generated = _dependencies(rule_runner, Address("svc", target_name="mod"))
+    assert generated == [
+        "svc:mod#./cmd/server",
+        "svc:mod#./internal/api",
+        "svc:mod#./internal/gen",
+        "svc:mod#./internal/plan9only",
+        "svc:mod#./internal/premium",
+        "svc:mod#./internal/testutil",
+        "svc:mod#./internal/tools",
+        "svc:mod#./internal/winapi",
+        "svc:mod#./web",
+        "svc:mod#github.com/google/uuid",
+    ]
+    assert _sources(rule_runner, Address("svc", target_name="mod")) == ["go.mod", "go.sum", "vendor/modules.txt"]
+    # Every Go file (tests and excluded ones too: go reads their constraints), assembly and testdata/.
+    assert _sources(rule_runner, _address("./internal/api")) == [
+        "internal/api/api.go",
+        "internal/api/api_plan9.go",
+        "internal/api/api_test.go",
+        "internal/api/api_windows.go",
+        "internal/api/asm_amd64.s",
+        "internal/api/testdata/golden.txt",
+    ]
+    # //go:embed: a directory without its hidden files, and a glob.
+    assert _sources(rule_runner, _address("./web")) == ["web/static/index.html", "web/templates/a.html", "web/web.go"]
+    uuid = rule_runner.get_target(_address("github.com/google/uuid"))
+    assert uuid[GoThirdPartyModuleField].value == "github.com/google/uuid@v1.3.0"
+    assert uuid[GoImportPathField].value == "github.com/google/uuid"
+    assert _sources(rule_runner, _address("github.com/google/uuid")) == ["vendor/github.com/google/uuid/uuid.go"]
+
+
+def test_dependencies_follow_imports_for_every_platform_and_binary_tag_set(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(MODULE)
+    # Not: `ignore` and `tools` files (no binary sets those tags), test files, `_` files, std imports.
+    assert _dependencies(rule_runner, _address("./cmd/server")) == [
+        "svc:mod#./internal/api",
+        "svc:mod#./internal/premium",  # a go_cross_binary builds with `premium`
+        "svc:mod#./web",
+        "svc:mod#github.com/google/uuid",
+    ]
+    # windows/amd64 is a platform the SDK builds; plan9 none.
+    assert _dependencies(rule_runner, _address("./internal/api")) == ["svc:mod#./internal/winapi"]
+    assert _dependencies(rule_runner, Address("svc", target_name="server")) == ["svc:mod#./cmd/server"]
+
+
+def test_go_sum_selects_third_party_packages_and_go_mod_every_package(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(MODULE)
+
+    def owners(path: str) -> set[str]:
+        return {str(a) for a in rule_runner.request(Owners, [OwnersRequest((path,))])}
+
+    # Owners are generated targets (their generator depends on them): go.sum selects the third-party
+    # packages, so only the first-party packages importing them and the binaries above those.
+    assert owners("svc/go.sum") == {"svc:mod#github.com/google/uuid"}
+    assert owners("svc/vendor/modules.txt") == {"svc:mod#github.com/google/uuid"}
+    # The `go` line sets every package's language version.
+    assert len(owners("svc/go.mod")) == 10
+    assert owners("svc/README.md") == set()
+    assert owners("svc/web/templates/b.txt") == set()
