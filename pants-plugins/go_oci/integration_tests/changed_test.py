@@ -16,9 +16,15 @@ def _git(repo: PantsRepo, *args: str) -> None:
     )
 
 
+def _without_generators(stdout: str) -> list[str]:
+    # Whether Pants lists a go_module (which depends on the package targets it generates) next to its
+    # packages varies with which of them changed; the packages, binaries and images are what count.
+    return sorted(a for a in stdout.split() if not a.endswith(":mod"))
+
+
 def _changed(repo: PantsRepo) -> list[str]:
     result = repo.run("--changed-since=HEAD", "--changed-dependents=transitive", "list").assert_success()
-    return sorted(result.stdout.split())
+    return _without_generators(result.stdout)
 
 
 def test_changed_since_selects_the_dependents_of_an_edited_package(tmp_path: Path) -> None:
@@ -32,15 +38,23 @@ def test_changed_since_selects_the_dependents_of_an_edited_package(tmp_path: Pat
 
     greeting = repo.root / "testprojects/go/features/internal/greeting/greeting.go"
     greeting.write_text(greeting.read_text() + "\n// edited\n")
+    # The edited package, the packages importing it and their binaries.
     assert _changed(repo) == [
         "testprojects/go/features:features",
         "testprojects/go/features:features_premium",
-        "testprojects/go/features:mod",
+        "testprojects/go/features:mod#./cmd/features",
+        "testprojects/go/features:mod#./internal/greeting",
     ]
     _git(repo, "checkout", "-q", "--", ".")
 
+    # A package no binary imports selects no binary.
+    unused = repo.root / "testprojects/go/features/internal/unused/unused.go"
+    unused.write_text(unused.read_text() + "\n// edited\n")
+    assert _changed(repo) == ["testprojects/go/features:mod#./internal/unused"]
+    _git(repo, "checkout", "-q", "--", ".")
+
     # A library module of a workspace reaches the binary in the other module, and the image reaches
-    # its binary's module.
+    # its binary's main package.
     (repo.root / "testprojects/go/workspace/lib/shout/shout.go").write_text(
         'package shout\n\nimport "strings"\n\nfunc Shout(s string) string { return strings.ToUpper(s) + "!!" }\n'
     )
@@ -49,7 +63,20 @@ def test_changed_since_selects_the_dependents_of_an_edited_package(tmp_path: Pat
     assert _changed(repo) == [
         "testprojects/go/hello:hello",
         "testprojects/go/hello:image",
-        "testprojects/go/hello:mod",
+        "testprojects/go/hello:mod#.",
         "testprojects/go/workspace/app:app",
-        "testprojects/go/workspace/lib:mod",
+        "testprojects/go/workspace/app:mod#./cmd/app",
+        "testprojects/go/workspace/lib:mod#./shout",
+    ]
+
+    # The graph goals show the import graph: binary -> main package -> imported packages.
+    dependencies = repo.run("dependencies", "--transitive", "testprojects/go/workspace/app:app").assert_success()
+    assert dependencies.stdout.split() == [
+        "testprojects/go/workspace/app:mod#./cmd/app",
+        "testprojects/go/workspace/lib:mod#./shout",
+    ]
+    dependents = repo.run("dependents", "--transitive", "testprojects/go/workspace/lib:mod#./shout").assert_success()
+    assert _without_generators(dependents.stdout) == [
+        "testprojects/go/workspace/app:app",
+        "testprojects/go/workspace/app:mod#./cmd/app",
     ]

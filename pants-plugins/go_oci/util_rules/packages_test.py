@@ -12,6 +12,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from go_oci.register import rules as all_rules
 from go_oci.register import target_types
 from go_oci.target_types import GoImportPathField, GoThirdPartyModuleField
+from go_oci.util_rules.packages import _downloaded_packages, parse_vendor_modules_txt
 from go_oci.util_rules.sdk import GoTargetPairs
 
 
@@ -148,3 +149,41 @@ def test_go_sum_selects_third_party_packages_and_go_mod_every_package(rule_runne
     assert len(owners("svc/go.mod")) == 10
     assert owners("svc/README.md") == set()
     assert owners("svc/web/templates/b.txt") == set()
+
+
+def test_packages_of_downloaded_modules() -> None:
+    files = (
+        "__gomod/cache/download/github.com/!burnt!sushi/toml/@v/v1.2.0.mod",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/go.mod",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/decode.go",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/internal/tz.go",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/internal/testdata/x.go",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/cmd/tomlv/main_test.go",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/_examples/e.go",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/sub/go.mod",
+        "__gomod/github.com/!burnt!sushi/toml@v1.2.0/sub/s.go",
+        "__gomod/golang.org/x/sys@v0.3.0/unix/zerrors_linux.go",
+        "__gomod/golang.org/x/sys@v0.1.0/unix/zerrors_linux.go",
+    )
+    packages = _downloaded_packages(files, {"golang.org/x/sys": "v0.3.0"})
+    assert [(p.import_path, p.module, p.dir) for p in packages] == [
+        ("github.com/BurntSushi/toml", "github.com/BurntSushi/toml@v1.2.0", "__gomod/github.com/!burnt!sushi/toml@v1.2.0"),
+        (
+            "github.com/BurntSushi/toml/internal",
+            "github.com/BurntSushi/toml@v1.2.0",
+            "__gomod/github.com/!burnt!sushi/toml@v1.2.0/internal",
+        ),
+        ("golang.org/x/sys/unix", "golang.org/x/sys@v0.3.0", "__gomod/golang.org/x/sys@v0.3.0/unix"),
+    ]
+
+
+def test_vendor_modules_txt() -> None:
+    content = (
+        "# github.com/a/b v1.0.0\n## explicit; go 1.20\ngithub.com/a/b\ngithub.com/a/b/c\n"
+        "# example.com/old v1.0.0 => example.com/new v1.2.0\n## explicit\nexample.com/old\n"
+    )
+    assert parse_vendor_modules_txt(content) == [
+        ("github.com/a/b", "github.com/a/b@v1.0.0"),
+        ("github.com/a/b/c", "github.com/a/b@v1.0.0"),
+        ("example.com/old", "example.com/new@v1.2.0"),
+    ]
