@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-TARGETS = ("go_module", "go_cross_binary", "go_image", "oci_pull")
+TARGETS = (
+    "go_module",
+    "go_oci_package",
+    "go_oci_third_party_package",
+    "go_cross_binary",
+    "go_image",
+    "oci_pull",
+)
 SCOPES = ("go-oci", "go-sdk")
 # Option values that depend on the machine that rendered them, not on go_oci.
 _MACHINE_DEPENDENT = {("go-sdk", "url_platform_mapping")}

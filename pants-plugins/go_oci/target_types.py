@@ -366,7 +366,12 @@ class GoAsmflagsField(_GoToolFlagsField):
 class GoTagsField(StringSequenceField):
     alias = "tags"
     default = ()
-    help = "Build tags (`go build -tags`): files with `//go:build` constraints on them are included."
+    help = help_text(
+        """
+        Build tags (`go build -tags`): files with `//go:build` constraints on them are included. Package
+        targets infer dependencies from the files some platform and some binary's tag set (or none) builds.
+        """
+    )
 
 
 class GoStripField(BoolField):
