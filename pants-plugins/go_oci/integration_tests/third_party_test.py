@@ -88,6 +88,10 @@ def test_modules_from_a_file_goproxy(tmp_path: Path, proxy) -> None:
     # uuid v5 (SHA-1) of a fixed name is a fixed value: Python's uuid module computes it independently.
     assert out == f"item 42\n{py_uuid.uuid5(py_uuid.NAMESPACE_URL, 'go_oci')}\n"
     assert repo.dist("tp/tp/linux_arm64/tp").exists()
+    # The module's packages are targets, from the same (cached) download: the binary's graph shows them.
+    dependencies = repo.run("dependencies", "--transitive", "tp:tp").assert_success()
+    assert dependencies.stdout.split() == ["tp:mod#.", "tp:mod#github.com/google/uuid", "tp:mod#github.com/gorilla/mux"]
+    assert not dependencies.executed("Download Go modules")
 
 
 def test_missing_go_sum_entry(tmp_path: Path, proxy) -> None:
