@@ -17,7 +17,7 @@ from pants.engine.fs import DigestContents, DigestSubset, PathGlobs, Snapshot
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import (
-    AllTargets,
+    AllUnexpandedTargets,
     FieldSet,
     GeneratedTargets,
     GenerateTargetsRequest,
@@ -304,7 +304,10 @@ class DependencyBuildConfigs:
 
 
 @rule(desc="Find the platforms and tags Go packages are built for", level=LogLevel.DEBUG)
-async def dependency_build_configs(all_targets: AllTargets, sdk: GoSdkSubsystem) -> DependencyBuildConfigs:
+async def dependency_build_configs(all_targets: AllUnexpandedTargets, sdk: GoSdkSubsystem) -> DependencyBuildConfigs:
+    # go_cross_binary targets are declared, never generated, so the unexpanded targets hold them all.
+    # Finding them still reads every BUILD file (and generates every module's targets, as Pants resolves
+    # addresses): a module whose go.sum cannot be downloaded fails inference everywhere, with its message.
     pairs = await Get(GoTargetPairs)
     tag_sets = {tuple(sorted(t[GoTagsField].value or ())) for t in all_targets if isinstance(t, GoCrossBinaryTarget)}
     return DependencyBuildConfigs(go_source.build_configs(pairs.pairs, tag_sets, sdk.version))
