@@ -65,11 +65,12 @@ class _PlainFieldSet:
 class GoModuleSourcesField(MultipleSourcesField):
     # The module's own files; every other file belongs to the package targets the module generates,
     # so an edit selects only the packages (and binaries) that read the file.
-    default = ("go.mod", "go.sum", "vendor/modules.txt")
+    default = ("go.mod", "go.sum", "vendor/modules.txt", "go.work", "go.work.sum")
     expected_file_extensions = None
     help = help_text(
         """
-        The module's own files: `go.mod`, `go.sum` and `vendor/modules.txt`. The Go, assembly, C,
+        The module's own files: `go.mod`, `go.sum`, `vendor/modules.txt`, and a `go.work` (and
+        `go.work.sum`) next to them. The Go, assembly, C,
         `.syso`, embedded and `testdata/` files belong to the package targets the module generates.
         """
     )

@@ -57,8 +57,10 @@ from go_oci.util_rules.modules import (
 from go_oci.util_rules.sdk import MODCACHE_DIR, GoTargetPairs
 
 # What an edit of selects the package, besides its own files (see GoModuleFilesField).
-FIRST_PARTY_MODULE_FILES = ("go.mod",)
-THIRD_PARTY_MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt")
+# A go.work next to the go.mod counts too (a go.work above it is in no target's directory: Pants looks
+# for a file's owners in its directory and those above).
+FIRST_PARTY_MODULE_FILES = ("go.mod", "go.work")
+THIRD_PARTY_MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt", "go.work", "go.work.sum")
 
 
 @dataclass(frozen=True)

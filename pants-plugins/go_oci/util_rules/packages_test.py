@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from pants.engine.addresses import Address, Addresses
 from pants.engine.rules import rule
-from pants.engine.target import Dependencies, DependenciesRequest, SourcesField
+from pants.engine.target import (
+    Dependencies,
+    DependenciesRequest,
+    HydratedSources,
+    HydrateSourcesRequest,
+    SourcesField,
+)
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
@@ -31,6 +37,7 @@ def rule_runner() -> RuleRunner:
             fixed_target_pairs,
             QueryRule(Addresses, (DependenciesRequest,)),
             QueryRule(Owners, (OwnersRequest,)),
+            QueryRule(HydratedSources, (HydrateSourcesRequest,)),
         ],
         target_types=target_types(),
     )
@@ -84,8 +91,10 @@ def _dependencies(rule_runner: RuleRunner, address: Address) -> list[str]:
 
 
 def _sources(rule_runner: RuleRunner, address: Address) -> list[str]:
+    """The files the target owns, relative to the module."""
     target = rule_runner.get_target(address)
-    return sorted(target[SourcesField].value or ())
+    hydrated = rule_runner.request(HydratedSources, [HydrateSourcesRequest(target[SourcesField])])
+    return sorted(f[len("svc/") :] for f in hydrated.snapshot.files)
 
 
 def test_module_generates_a_target_per_package(rule_runner: RuleRunner) -> None:
