@@ -36,12 +36,10 @@ from go_oci.target_types import (
     GoImportPathField,
     GoModuleFilesField,
     GoModuleTarget,
-    GoPackageDependenciesField,
     GoPackageSourcesField,
     GoPackageTarget,
     GoTagsField,
     GoThirdPartyModuleField,
-    GoThirdPartyPackageDependenciesField,
     GoThirdPartyPackageSourcesField,
     GoThirdPartyPackageTarget,
 )
@@ -211,10 +209,10 @@ async def go_module_packages(request: GoModulePackagesRequest) -> GoModulePackag
         rel = os.path.relpath(directory, module_dir or ".")
         if go_source.skipped_dir("" if rel == "." else rel):
             continue
-        suffix = "" if rel == "." else rel
+        module_path = module.info.module_path
         first_party.append(
             GoPackageInfo(
-                join_path(module.info.module_path, suffix).rstrip("/") if suffix else module.info.module_path,
+                module_path if rel == "." else f"{module_path}/{rel}",
                 directory,
                 go_source.package_owned_files(directory, files, go_files[directory]),
                 "",
