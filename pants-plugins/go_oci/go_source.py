@@ -240,6 +240,8 @@ def _header_end(text: str) -> int:
 
 def parse_go_file(content: bytes) -> GoFile:
     text = content.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):  # Go skips a leading byte order mark
+        text = text[1:]
     header_end = _header_end(text)
     go_build = None
     plus_build = []

@@ -23,6 +23,7 @@ def test_imports_in_every_form_and_nothing_after_the_declarations() -> None:
     )
     assert go_file.package == "p"
     assert go_file.imports == ("fmt", "strings", "os", "embed", "example.com/a", "raw/path", "C")
+    assert parse_go_file('\ufeffpackage q\n\nimport "x"\n'.encode()).imports == ("x",)
 
 
 def test_constraints_count_only_before_the_package_clause() -> None:
