@@ -35,7 +35,7 @@ OTHER_SOURCE_EXTENSIONS = frozenset(
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """One way go_oci may build a package: a platform, cgo on or off, and the custom tags of a binary."""
+    """One way go_oci builds packages: a platform, cgo on or off, and the custom tags of a binary."""
 
     goos: str
     goarch: str
@@ -56,18 +56,16 @@ class BuildConfig:
         return bool(release) and int(release.group(1)) <= self.go_minor
 
 
-def build_configs(
-    pairs: Iterable[str], tag_sets: Iterable[Iterable[str]], go_version: str
-) -> tuple[BuildConfig, ...]:
-    """Every (platform, cgo, tag set) combination: `pairs` are `go tool dist list`'s `os/arch`."""
+def build_configs(builds: Iterable[tuple[Iterable[str], Iterable[str], bool]], go_version: str) -> tuple[BuildConfig, ...]:
+    """The configs of `builds`: each is (platforms as `os/arch[/variant]`, custom tags, cgo)."""
     minor = int(go_version.split(".")[1]) if go_version.count(".") >= 1 else 0
-    sets = sorted({frozenset(s) for s in (*tag_sets, ())}, key=sorted)
-    return tuple(
-        BuildConfig(*pair.split("/", 1), cgo, tags, minor)  # type: ignore[call-arg]
-        for pair in sorted(set(pairs))
-        for cgo in (False, True)
-        for tags in sets
-    )
+    configs = {
+        BuildConfig(*platform.split("/")[:2], cgo, frozenset(tags), minor)  # type: ignore[call-arg]
+        for platforms, tags, cgo in builds
+        for platform in platforms
+        if platform.count("/") in (1, 2)
+    }
+    return tuple(sorted(configs, key=lambda c: (c.goos, c.goarch, c.cgo, sorted(c.tags))))
 
 
 class ConstraintSyntaxError(ValueError):

@@ -12,7 +12,13 @@ from go_oci.go_source import (
     parse_go_file,
 )
 
-CONFIGS = build_configs(["linux/amd64", "linux/arm", "android/arm64", "windows/amd64", "js/wasm"], [["premium"]], "1.27.3")
+CONFIGS = build_configs(
+    [
+        (["linux/amd64", "linux/arm/v7", "android/arm64", "windows/amd64", "js/wasm"], [], False),
+        (["linux/amd64"], ["premium"], True),
+    ],
+    "1.27.3",
+)
 
 
 def test_imports_in_every_form_and_nothing_after_the_declarations() -> None:
@@ -41,6 +47,7 @@ def test_constraints_count_only_before_the_package_clause() -> None:
         ("ignore", False),
         ("tools", False),
         ("premium", True),  # a binary's tag
+        ("premium && windows", False),  # ... but not on that binary's platforms
         ("linux && arm", True),
         ("windows && arm", False),
         ("unix && !linux", False),  # android satisfies `linux`
@@ -63,7 +70,8 @@ def test_file_name_suffixes() -> None:
     assert file_name_matches("linux.go", linux_arm)  # the part before the first `_` is no constraint
     assert file_name_matches("x_unix.go", linux_arm)  # `unix` is a tag, not a name suffix
     assert not included_somewhere("x_plan9.go", parse_go_file(b"package p\n"), CONFIGS)
-    assert not included_somewhere("c.go", parse_go_file(b'package p\nimport "C"\n'), build_configs(["linux/amd64"], [], "1.27")[:1])
+    no_cgo = build_configs([(["linux/amd64"], [], False)], "1.27.3")
+    assert not included_somewhere("c.go", parse_go_file(b'package p\nimport "C"\n'), no_cgo)
 
 
 def test_bad_constraints_raise_and_keep_the_file() -> None:

@@ -2,7 +2,8 @@
 
 First-party packages (and vendored third-party ones) are read from the module's files; packages of
 downloaded modules from the module cache that `download_go_modules` fetched once per go.sum. Files are
-parsed in Python (go_source.py), so dependencies hold for every platform and tag set go_oci builds.
+parsed in Python (go_source.py), so dependencies hold for every platform and tag set go_oci builds:
+`go list` answers for one platform at a time.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from pants.util.logging import LogLevel
 
 from go_oci import go_source
 from go_oci.go_source import BuildConfig, GoFile
+from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.subsystems.go_sdk import GoSdkSubsystem
 from go_oci.target_types import (
+    GoCgoField,
     GoCrossBinaryTarget,
+    GoPlatformsField,
     GoImportPathField,
     GoModuleFilesField,
     GoModuleTarget,
@@ -52,7 +56,7 @@ from go_oci.util_rules.modules import (
     GoModuleSourcesRequest,
     join_path,
 )
-from go_oci.util_rules.sdk import MODCACHE_DIR, GoTargetPairs
+from go_oci.util_rules.sdk import MODCACHE_DIR
 
 # What an edit of selects the package, besides its own files (see GoModuleFilesField).
 # A go.work next to the go.mod counts too (a go.work above it is in no target's directory: Pants looks
@@ -297,20 +301,33 @@ async def generate_go_package_targets(
 
 @dataclass(frozen=True)
 class DependencyBuildConfigs:
-    """Every way go_oci may build a package: each `go tool dist list` platform, cgo off and on, and the
-    custom tags of each go_cross_binary (or none). A file no config builds is no dependency source."""
+    """Every way go_oci builds packages: each go_cross_binary's platforms with its `tags` and `cgo`, and
+    `[go-oci].default_platforms` with no tags and cgo off (for packages no binary builds yet). A file
+    none of them builds (`//go:build ignore`, `tools`, `x_windows.go` where no binary targets Windows)
+    is no dependency source."""
 
     configs: tuple[BuildConfig, ...]
 
 
 @rule(desc="Find the platforms and tags Go packages are built for", level=LogLevel.DEBUG)
-async def dependency_build_configs(all_targets: AllUnexpandedTargets, sdk: GoSdkSubsystem) -> DependencyBuildConfigs:
+async def dependency_build_configs(
+    all_targets: AllUnexpandedTargets, go_oci: GoOciSubsystem, sdk: GoSdkSubsystem
+) -> DependencyBuildConfigs:
     # go_cross_binary targets are declared, never generated, so the unexpanded targets hold them all.
     # Finding them still reads every BUILD file (and generates every module's targets, as Pants resolves
     # addresses): a module whose go.sum cannot be downloaded fails inference everywhere, with its message.
-    pairs = await Get(GoTargetPairs)
-    tag_sets = {tuple(sorted(t[GoTagsField].value or ())) for t in all_targets if isinstance(t, GoCrossBinaryTarget)}
-    return DependencyBuildConfigs(go_source.build_configs(pairs.pairs, tag_sets, sdk.version))
+    default_platforms = tuple(go_oci.default_platforms)
+    builds = [(default_platforms, (), False)]
+    builds += [
+        (
+            t[GoPlatformsField].value if t[GoPlatformsField].value is not None else default_platforms,
+            t[GoTagsField].value or (),
+            t[GoCgoField].value,
+        )
+        for t in all_targets
+        if isinstance(t, GoCrossBinaryTarget)
+    ]
+    return DependencyBuildConfigs(go_source.build_configs(builds, sdk.version))
 
 
 @dataclass(frozen=True)

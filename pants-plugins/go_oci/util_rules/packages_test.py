@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pants.engine.addresses import Address, Addresses
-from pants.engine.rules import rule
 from pants.engine.target import (
     Dependencies,
     DependenciesRequest,
@@ -19,22 +18,13 @@ from go_oci.register import rules as all_rules
 from go_oci.register import target_types
 from go_oci.target_types import GoImportPathField, GoThirdPartyModuleField
 from go_oci.util_rules.packages import _downloaded_packages, parse_vendor_modules_txt
-from go_oci.util_rules.sdk import GoTargetPairs
-
-
-@rule
-async def fixed_target_pairs() -> GoTargetPairs:
-    # Stands in for `go tool dist list`, so the test needs no SDK: plan9 is a known OS no pair builds.
-    return GoTargetPairs(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64"))
 
 
 @pytest.fixture
 def rule_runner() -> RuleRunner:
-    rules = [r for r in all_rules() if "go_target_pairs" not in str(getattr(r, "canonical_name", ""))]
     return RuleRunner(
         rules=[
-            *rules,
-            fixed_target_pairs,
+            *all_rules(),
             QueryRule(Addresses, (DependenciesRequest,)),
             QueryRule(Owners, (OwnersRequest,)),
             QueryRule(HydratedSources, (HydrateSourcesRequest,)),
@@ -49,7 +39,10 @@ def _lib(name: str, *imports: str) -> str:
 
 
 MODULE = {
-    "svc/BUILD": 'go_module(name="mod")\n\ngo_cross_binary(name="server", main="./cmd/server", tags=["premium"])\n',
+    "svc/BUILD": (
+        'go_module(name="mod")\n\ngo_cross_binary(name="server", main="./cmd/server", tags=["premium"], '
+        'platforms=["linux/amd64", "windows/amd64"])\n'
+    ),
     "svc/go.mod": "module example.com/svc\n\ngo 1.22\n\nrequire github.com/google/uuid v1.3.0\n",
     "svc/go.sum": "github.com/google/uuid v1.3.0 h1:t6JiXgmwXMjEs8VusXIJk2BXHsn+wx8BZdTaoZ5fu7I=\n",
     "svc/vendor/modules.txt": "# github.com/google/uuid v1.3.0\n## explicit\ngithub.com/google/uuid\n",
@@ -139,7 +132,7 @@ def test_dependencies_follow_imports_for_every_platform_and_binary_tag_set(rule_
         "svc:mod#./web",
         "svc:mod#github.com/google/uuid",
     ]
-    # windows/amd64 is a platform the SDK builds; plan9 none.
+    # A binary builds for windows/amd64; none for plan9.
     assert _dependencies(rule_runner, _address("./internal/api")) == ["svc:mod#./internal/winapi"]
     assert _dependencies(rule_runner, Address("svc", target_name="server")) == ["svc:mod#./cmd/server"]
 
