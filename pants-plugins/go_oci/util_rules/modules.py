@@ -147,6 +147,11 @@ async def find_go_module_target(request: GoModuleSourcesRequest) -> GoModuleSour
             Snapshot,
             DigestSubset(snapshot.digest, PathGlobs(["**", *(f"!{join_path(d, '**')}" for d in nested)])),
         )
+    if go_mod not in snapshot.files:
+        raise GoModuleError(
+            f"{address}: there is no go.mod in {request.module_dir or 'the build root'}. A go_module belongs next "
+            "to its go.mod: move it there, or create one with `go mod init <module path>`."
+        )
     contents = await Get(DigestContents, DigestSubset(snapshot.digest, PathGlobs([go_mod])))
     try:
         parsed = GoModFile.parse(contents[0].content.decode())

@@ -193,11 +193,6 @@ async def go_module_packages(request: GoModulePackagesRequest) -> GoModulePackag
             "a go.mod needs one: remove the other."
         )
     files = module.snapshot.files
-    if join_path(module_dir, "go.mod") not in files:
-        raise GoModuleError(
-            f"{address}: there is no go.mod in {module_dir or 'the build root'}. A go_module belongs next to its "
-            "go.mod: move it there, or create one with `go mod init <module path>`."
-        )
     go_contents = await Get(
         DigestContents,
         DigestSubset(

@@ -12,6 +12,7 @@ from pants.engine.target import (
     SourcesField,
 )
 from pants.engine.internals.graph import Owners, OwnersRequest
+from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_oci.register import rules as all_rules
@@ -189,3 +190,10 @@ def test_vendor_modules_txt() -> None:
         ("github.com/a/b/c", "github.com/a/b@v1.0.0"),
         ("example.com/old", "example.com/new@v1.2.0"),
     ]
+
+
+def test_a_go_module_without_go_mod_names_the_fix(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"lib/BUILD": 'go_module(name="mod")\n', "lib/lib.go": _lib("lib")})
+    with pytest.raises(ExecutionError) as e:
+        rule_runner.get_target(Address("lib", target_name="mod", generated_name="."))
+    assert "lib:mod: there is no go.mod in lib. A go_module belongs next to its go.mod" in str(e.value)
