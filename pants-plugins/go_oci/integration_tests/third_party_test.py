@@ -241,3 +241,15 @@ def test_real_program_with_replaces_through_a_proxy_and_vendored(tmp_path: Path)
     } in sbom["relationships"]
     compiled_in = [p for p in by_name.values() if p.get("primaryPackagePurpose") == "LIBRARY" and p["name"] != "stdlib"]
     assert len(compiled_in) == 10 and all("checksums" in p for p in compiled_in), compiled_in
+
+    # Third-party packages are targets whose imports are inferred too, downloaded or vendored, and a
+    # replacement keeps the import path of the module it replaces.
+    graph = repo.run("dependencies", "--transitive", "rw/proxied:rw", "rw/vendored:rw").assert_success().stdout.split()
+    for mode in ("proxied", "vendored"):
+        for package in (
+            ".",
+            "github.com/prometheus/client_golang/prometheus/promhttp",
+            "github.com/prometheus/common/expfmt",  # imported by client_golang, not by the program
+            "github.com/beorn7/perks/quantile",  # from example.com/fork/perks
+        ):
+            assert f"rw/{mode}:mod#{package}" in graph, (mode, package)

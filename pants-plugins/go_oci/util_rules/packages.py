@@ -31,6 +31,7 @@ from pants.util.logging import LogLevel
 
 from go_oci import go_source
 from go_oci.go_source import BuildConfig, GoFile
+from go_oci.gomod import Replace
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.subsystems.go_sdk import GoSdkSubsystem
 from go_oci.target_types import (
@@ -138,8 +139,15 @@ def _parse_go_files(contents: DigestContents) -> dict[str, dict[str, GoFile]]:
     return by_dir
 
 
-def _downloaded_packages(files: tuple[str, ...], requires: dict[str, str]) -> list[GoPackageInfo]:
-    """The packages of each module in a module cache: directories with Go files, nested modules cut."""
+def _downloaded_packages(
+    files: tuple[str, ...], requires: dict[str, str], replaces: tuple[Replace, ...] = ()
+) -> list[GoPackageInfo]:
+    """The packages of each module in a module cache: directories with Go files, nested modules cut.
+
+    A module that `replace`s another is stored under its own path, while its packages keep the
+    replaced module's import paths.
+    """
+    replaced = {(r.new_path, r.new_version): r.old_path for r in replaces if not r.is_local}
     roots: dict[str, tuple[str, str]] = {}  # module root dir -> (module path, version)
     dirs_with_go: set[str] = set()
     nested_modules: set[str] = set()
@@ -160,13 +168,14 @@ def _downloaded_packages(files: tuple[str, ...], requires: dict[str, str]) -> li
         if path.endswith(".go") and not path.endswith("_test.go") and go_source.is_go_build_file(os.path.basename(path)):
             dirs_with_go.add(directory)
     # Two versions of one module in the cache (a `replace`, or a graph before pruning): the required one.
-    chosen: dict[str, str] = {}
+    chosen: dict[str, str] = {}  # import path of the module's root -> module root dir
     for root, (module_path, version) in sorted(roots.items()):
-        if module_path not in chosen or requires.get(module_path) == version:
-            chosen[module_path] = root
+        import_root = replaced.get((module_path, version), module_path)
+        if import_root not in chosen or requires.get(import_root) == version:
+            chosen[import_root] = root
     packages = []
-    for module_path, root in chosen.items():
-        version = roots[root][1]
+    for import_root, root in chosen.items():
+        module_path, version = roots[root]
         for directory in sorted(dirs_with_go):
             if directory != root and not directory.startswith(f"{root}/"):
                 continue
@@ -176,7 +185,7 @@ def _downloaded_packages(files: tuple[str, ...], requires: dict[str, str]) -> li
                 directory == n or directory.startswith(f"{n}/") for n in nested_modules if n.startswith(f"{root}/")
             ):
                 continue
-            import_path = f"{module_path}/{rel}" if rel else module_path
+            import_path = f"{import_root}/{rel}" if rel else import_root
             packages.append(GoPackageInfo(import_path, directory, (), f"{module_path}@{version}", FrozenDict()))
     return packages
 
@@ -239,7 +248,7 @@ async def go_module_packages(request: GoModulePackagesRequest) -> GoModulePackag
         context = await Get(GoBuildContext, GoBuildContextRequest(module_dir, origin))
         downloaded = await Get(DownloadedGoModules, GoBuildContext, context)
         snapshot = await Get(Snapshot, DigestSubset(downloaded.digest, PathGlobs([f"{MODCACHE_DIR}/**"])))
-        third_party = _downloaded_packages(snapshot.files, dict(module.go_mod.requires))
+        third_party = _downloaded_packages(snapshot.files, dict(module.go_mod.requires), context.replaces)
 
     return GoModulePackages(address, module_dir, module.info.module_path, tuple(first_party), tuple(third_party))
 

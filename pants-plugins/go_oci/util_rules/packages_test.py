@@ -15,6 +15,7 @@ from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
+from go_oci.gomod import Replace
 from go_oci.register import rules as all_rules
 from go_oci.register import target_types
 from go_oci.target_types import GoImportPathField, GoThirdPartyModuleField
@@ -167,9 +168,13 @@ def test_packages_of_downloaded_modules() -> None:
         "__gomod/github.com/!burnt!sushi/toml@v1.2.0/sub/s.go",
         "__gomod/golang.org/x/sys@v0.3.0/unix/zerrors_linux.go",
         "__gomod/golang.org/x/sys@v0.1.0/unix/zerrors_linux.go",
+        "__gomod/example.com/fork/perks@v1.0.1/quantile/stream.go",
     )
-    packages = _downloaded_packages(files, {"golang.org/x/sys": "v0.3.0"})
+    fork = Replace("github.com/beorn7/perks", "", "example.com/fork/perks", "v1.0.1")
+    packages = _downloaded_packages(files, {"golang.org/x/sys": "v0.3.0"}, (fork,))
     assert [(p.import_path, p.module, p.dir) for p in packages] == [
+        # A replacement keeps the replaced module's import paths.
+        ("github.com/beorn7/perks/quantile", "example.com/fork/perks@v1.0.1", "__gomod/example.com/fork/perks@v1.0.1/quantile"),
         ("github.com/BurntSushi/toml", "github.com/BurntSushi/toml@v1.2.0", "__gomod/github.com/!burnt!sushi/toml@v1.2.0"),
         (
             "github.com/BurntSushi/toml/internal",
