@@ -3,6 +3,7 @@
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
+from go_oci.go import analysis, compile, link, stdlib
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import (
     GoCrossBinaryTarget,
@@ -25,6 +26,10 @@ def rules():
         *modules.rules(),
         *packages.rules(),
         *cgo.rules(),
+        *analysis.rules(),
+        *stdlib.rules(),
+        *compile.rules(),
+        *link.rules(),
         *build.rules(),
         *dependencies.rules(),
         *package.rules(),

@@ -1,15 +1,18 @@
-"""Compile a go_cross_binary for one platform: exact inputs from `go list -deps`, then `go build`."""
+"""Build a go_cross_binary for one platform: analyse its packages, compile each, link.
+
+The per-package steps live in go_oci/go/; this module turns a target into their requests and their
+failures into messages that name the target. cgo binaries keep one `go build` process (see
+`_build_with_cgo`)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from typing import Collection, Sequence
 
 from pants.engine.addresses import Address
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix, Snapshot
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult
@@ -18,6 +21,10 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci import go_quoting
+from go_oci.go.analysis import FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
+from go_oci.go.compile import CompiledGoPackage, GoCompileRequest, ToolFlags
+from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
+from go_oci.go.stdlib import GoStdlibArchives, GoStdlibRequest
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
 from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform, host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
@@ -30,7 +37,7 @@ from go_oci.util_rules.modules import (
     GoModuleInfo,
     join_path,
 )
-from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
+from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoSdk, GoTargetPairs, trim_sandbox_paths
 
 
 class GoBuildError(Exception):
@@ -192,7 +199,7 @@ async def _explain(spec: GoBinarySpec, context: GoBuildContext, doing: str, stde
     )
 
 
-@rule(desc="Analyse Go package dependencies", level=LogLevel.DEBUG)
+@rule(desc="Analyse a cgo binary's files", level=LogLevel.DEBUG)
 async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis:
     spec, context = request.spec, request.context
     cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
@@ -214,13 +221,9 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
     if result.exit_code != 0:
         raise GoBuildError(await _explain(spec, context, "analysing its imports", result.stderr.decode()))
 
-    packages = _parse_json_stream(result.stdout.decode())
+    packages = parse_json_stream(result.stdout.decode())
     main = packages[-1] if packages else {}
-    if main.get("Name") != "main":
-        raise GoBuildError(
-            f"{spec.address}: `main` ({spec.main_dir or '.'}) is package `{main.get('Name', '?')}`, not a main "
-            "package. Point `main` at a directory whose files say `package main` and define `func main()`."
-        )
+    _check_main(spec, main.get("Name", ""))
     main_module_dir = main["Module"]["Dir"]
     module_info = context.module_for_dir(spec.main_dir)
     sandbox_root = main_module_dir[: len(main_module_dir) - len(module_info.dir)].rstrip("/") if module_info.dir else main_module_dir
@@ -238,18 +241,6 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
         for list_name in _FILE_LISTS:
             files.update(os.path.normpath(os.path.join(rel_dir, f)) for f in pkg.get(list_name) or ())
     return _PackageAnalysis(tuple(sorted(files)), tuple(sorted(module_dirs)))
-
-
-def _parse_json_stream(text: str) -> list[dict]:
-    decoder = json.JSONDecoder()
-    objects, index = [], 0
-    while True:
-        while index < len(text) and text[index].isspace():
-            index += 1
-        if index >= len(text):
-            return objects
-        obj, index = decoder.raw_decode(text, index)
-        objects.append(obj)
 
 
 def explain_failure(
@@ -324,13 +315,18 @@ def _missing_package_hint(
     )
 
 
-def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
-    """The `go build` arguments that carry the tools' flags; each field item arrives as one argument."""
+def link_flags(spec: GoBinarySpec) -> list[str]:
+    """The linker's flags, each one argument: an empty build ID, strip, -X, then the target's ldflags."""
     ldflags = ["-buildid="]
     if spec.strip:
         ldflags += ["-s", "-w"]
     ldflags += [f"-X={k}={v}" for k, v in sorted(spec.x_defs.items())]
-    args = [f"-ldflags={go_quoting.join([*ldflags, *spec.ldflags])}"]
+    return [*ldflags, *spec.ldflags]
+
+
+def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
+    """The `go build` arguments that carry the tools' flags; each field item arrives as one argument."""
+    args = [f"-ldflags={go_quoting.join(link_flags(spec))}"]
     for name, flags in (("gcflags", spec.gcflags), ("asmflags", spec.asmflags)):
         if flags:
             joined = go_quoting.join(flags)
@@ -341,21 +337,90 @@ def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
     return args
 
 
-@rule(desc="Build a Go binary", level=LogLevel.DEBUG)
-async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> BuiltGoBinary:
-    spec, platform = request.spec, request.platform
-    if spec.cgo and (platform.os, platform.arch) != host_go_platform(host):
-        raise GoBuildError(
-            f"{spec.address}: `cgo=True` builds only for this machine's platform "
-            f"({'/'.join(host_go_platform(host))}), not {platform}: there is no cross C toolchain. "
-            "Drop the other platforms, or set `cgo=False` (most Go code needs no cgo)."
-        )
-    context = await Get(
-        GoBuildContext, GoBuildContextRequest(spec.main_dir, f"the `main` of {spec.address}")
+async def _build_by_package(
+    spec: GoBinarySpec, platform: Platform, context: GoBuildContext, modules: DownloadedGoModules, sdk: GoSdk
+) -> Digest:
+    """Analyse, compile each package in its own process, link: the binary `go build -trimpath` makes."""
+    env = FrozenDict(_platform_env(spec, platform, None))
+    working_dir, package_arg = _main_package_arg(spec, context)
+    result = await Get(
+        FallibleGoAnalysis,
+        GoAnalysisRequest(
+            sources=context.sources,
+            modcache=modules.digest,
+            working_dir=working_dir,
+            package_arg=package_arg,
+            main_dir=spec.main_dir,
+            env=FrozenDict({**env, **context.go_env}),
+            tags=spec.tags,
+            build_flags=tuple(tool_flag_args(spec, package_arg)),
+            description=f"Analyse imports of {spec.address} for {platform}",
+        ),
     )
-    modules = await Get(DownloadedGoModules, GoBuildContext, context)
+    if result.analysis is None:
+        raise GoBuildError(await _explain(spec, context, "analysing its imports", result.stderr))
+    analysis = result.analysis
+    main = analysis.packages[-1]
+    _check_main(spec, main.name)
+
+    standard = [p for p in analysis.packages if p.standard]
+    own = [p for p in analysis.packages if not p.standard]
+    stdlib = await Get(
+        GoStdlibArchives, GoStdlibRequest(tuple(sorted(p.import_path for p in standard)), env, spec.tags, str(platform))
+    )
+    modcache_prefix = f"{MODCACHE_DIR}/"
+    sources = await MultiGet(
+        Get(
+            Digest,
+            DigestSubset(modules.digest if p.dir.startswith(modcache_prefix) else context.sources, PathGlobs(p.files())),
+        )
+        for p in own
+    )
+    requests: dict[str, GoCompileRequest] = {}
+    for package, package_sources in zip(own, sources):  # dependencies come first in `go list -deps`
+        requests[package.import_path] = GoCompileRequest(
+            package=package,
+            env=env,
+            platform=str(platform),
+            sdk_version=sdk.version,
+            sources=package_sources,
+            dependencies=tuple(requests[i] for i in package.imports if i in requests),
+            prebuilt=stdlib.digest,
+            # `go build -gcflags=…` applies to the packages named on its command line: the main package.
+            flags=ToolFlags(spec.gcflags, spec.asmflags) if package is main else ToolFlags(),
+        )
+    compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, r) for r in requests.values())
+    failed = next((c for c in compiled if c.digest is None), None)
+    if failed is not None:
+        raise GoBuildError(explain_failure(spec.address, f"compiling for {platform}", failed.failure))
+    archives = await Get(Digest, MergeDigests([stdlib.digest, *(c.digest for c in compiled if c.digest)]))
+    linked = await Get(
+        LinkedGoBinary,
+        GoLinkRequest(
+            analysis, archives, tuple(link_flags(spec)), spec.binary_name, env, f"Link {spec.address} for {platform}"
+        ),
+    )
+    if linked.digest is None:
+        raise GoBuildError(explain_failure(spec.address, f"linking for {platform}", linked.stderr))
+    return await Get(Digest, RemovePrefix(linked.digest, LINK_OUT_DIR))
+
+
+def _check_main(spec: GoBinarySpec, name: str) -> None:
+    if name != "main":
+        raise GoBuildError(
+            f"{spec.address}: `main` ({spec.main_dir or '.'}) is package `{name or '?'}`, not a main "
+            "package. Point `main` at a directory whose files say `package main` and define `func main()`."
+        )
+
+
+async def _build_with_cgo(
+    spec: GoBinarySpec, platform: Platform, context: GoBuildContext, modules: DownloadedGoModules
+) -> Digest:
+    """cgo binaries keep one `go build` process: it drives the host C compiler (the one non-hermetic
+    mode, keyed by the compiler's identity) through cgo's code generation, C compiles and the external
+    link, which per-package processes would have to re-implement for little gain on the host only."""
     analysis = await Get(_PackageAnalysis, _PackageAnalysisRequest(spec, platform, context, modules.digest))
-    cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
+    cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address))
 
     module_file_names = ("go.mod", "go.sum", "vendor/modules.txt")
     source_globs = [*analysis.source_files, *(join_path(m.dir, n) for m in context.modules for n in module_file_names)]
@@ -388,8 +453,26 @@ async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> 
     )
     if result.exit_code != 0:
         raise GoBuildError(await _explain(spec, context, f"compiling for {platform}", result.stderr.decode()))
+    return await Get(Digest, RemovePrefix(result.output_digest, out_dir))
 
-    binary = await Get(Digest, RemovePrefix(result.output_digest, out_dir))
+
+@rule(desc="Build a Go binary", level=LogLevel.DEBUG)
+async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform, sdk: GoSdk) -> BuiltGoBinary:
+    spec, platform = request.spec, request.platform
+    if spec.cgo and (platform.os, platform.arch) != host_go_platform(host):
+        raise GoBuildError(
+            f"{spec.address}: `cgo=True` builds only for this machine's platform "
+            f"({'/'.join(host_go_platform(host))}), not {platform}: there is no cross C toolchain. "
+            "Drop the other platforms, or set `cgo=False` (most Go code needs no cgo)."
+        )
+    context = await Get(
+        GoBuildContext, GoBuildContextRequest(spec.main_dir, f"the `main` of {spec.address}")
+    )
+    modules = await Get(DownloadedGoModules, GoBuildContext, context)
+    if spec.cgo:
+        binary = await _build_with_cgo(spec, platform, context, modules)
+    else:
+        binary = await _build_by_package(spec, platform, context, modules, sdk)
     binary = await Get(Digest, AddPrefix(binary, platform.dir_name))
     path = f"{platform.dir_name}/{spec.binary_name}"
     contents = await Get(DigestContents, Digest, binary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -33,6 +34,12 @@ _BUILD_CACHE_DIR = ".gocache"
 _BUILD_CACHE_NAME = "go_oci_go_build"
 _RUN_SCRIPT = "__go_oci_go.sh"
 _CHDIR_ENV = "GO_OCI_CHDIR"
+_CACHE_ENV = "GO_OCI_BUILD_CACHE"
+_STEPS_SCRIPT = "__go_oci_steps.sh"
+_STEPS_ENV = "GO_OCI_STEPS"
+# Stands for the sandbox's absolute path in a GoProcess's arguments: the Go tools match their -trimpath
+# rewrites against absolute file names, and the sandbox's path is only known inside it.
+SANDBOX = "@SANDBOX@"
 
 # Files a build never reads: the SDK's own tests and test data, docs, and the sources of the go command
 # and its tools (prebuilt under bin/ and pkg/tool/). That is 124 MB kept of 253 MB, so less to store,
@@ -63,20 +70,50 @@ _BASE_ENV = {
 # a fixed script resolves them there: argv and env stay free of host paths (DESIGN.md §5.1).
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
-export GOPATH="$root/.gopath" GOCACHE="$root/{_BUILD_CACHE_DIR}" GOMODCACHE="$root/{MODCACHE_DIR}"
+export GOPATH="$root/.gopath" GOCACHE="$root/${{{_CACHE_ENV}:-{_BUILD_CACHE_DIR}}}" GOMODCACHE="$root/{MODCACHE_DIR}"
 # Pants links the named cache into the sandbox once per pantsd; if someone deleted the cache since, the
 # link dangles and `go` refuses it. Recreating the directory it names makes the cache work again at once.
 if [ -L "$GOCACHE" ] && [ ! -d "$GOCACHE" ] && ! mkdir -p "$(readlink "$GOCACHE")"; then
   echo "go_oci: the Go build cache $(readlink "$GOCACHE") was deleted and cannot be recreated: check that its parent directory is writable." >&2
   exit 1
 fi
+# Fill in {SANDBOX} in the arguments (the loop reads the original list; `set --` appends the new one).
+n=$#
+for arg; do
+  out=
+  while :; do
+    case "$arg" in
+      *{SANDBOX}*) out="$out${{arg%%{SANDBOX}*}}$root"; arg="${{arg#*{SANDBOX}}}" ;;
+      *) break ;;
+    esac
+  done
+  set -- "$@" "$out$arg"
+done
+shift "$n"
 if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
+if [ -n "${_STEPS_ENV}" ]; then
+  # Several tool runs in one process (a package's assembly, compile and pack): `go` in the steps is the
+  # SDK's go command, `tool NAME` runs the SDK's compile/asm/pack/link directly (as `go build` does:
+  # `go tool` would hand the tool a GOROOT, which the linker records in the binary), and `$root` is the
+  # sandbox.
+  go() {{ "$root/{SDK_DIR}/bin/go" "$@"; }}
+  tooldir="$(go env GOTOOLDIR)"
+  tool() {{ t="$1"; shift; "$tooldir/$t" "$@"; }}
+  set -e
+  . "$root/{_STEPS_SCRIPT}"
+  exit 0
+fi
 exec "$root/{SDK_DIR}/bin/go" "$@"
 """.encode()
 
 # A process's sandbox (`…/pants-sandbox-XXXX/`) and the digests mounted into it, such as the SDK
 # (`…/immutable_inputsXXXX/<digest>/`), both of which a tool's message may name.
 _SANDBOX_PATH = re.compile(r"(/[^\s:'\"]*)?/(pants-sandbox-[^/\s]+|immutable_inputs[^/\s]*/[^/\s]+)/")
+
+
+def shell_word(arg: str) -> str:
+    """`arg` quoted for a GoProcess script, with each SANDBOX marker standing for the sandbox's path."""
+    return '"$root"'.join(shlex.quote(part) if part else "" for part in arg.split(SANDBOX)) or "''"
 
 
 def trim_sandbox_paths(text: str) -> str:
@@ -110,6 +147,13 @@ class GoProcess:
     output_files: tuple[str, ...]
     output_directories: tuple[str, ...]
     level: LogLevel
+    # If set, go's build cache is this directory of the sandbox rather than the shared named cache, so
+    # what go builds into it can be an output (declare it in `output_directories`).
+    private_build_cache: str
+    # If set, a shell script run instead of `go <args>`: each line a command, `go` the SDK's go command,
+    # `tool NAME` one of its tools, `$root` the sandbox's absolute path (see `shell_word`); it stops at
+    # the first failing command.
+    script: str
 
     def __init__(
         self,
@@ -123,6 +167,8 @@ class GoProcess:
         output_files: Iterable[str] = (),
         output_directories: Iterable[str] = (),
         level: LogLevel = LogLevel.DEBUG,
+        private_build_cache: str = "",
+        script: str = "",
     ) -> None:
         object.__setattr__(self, "args", tuple(args))
         object.__setattr__(self, "description", description)
@@ -133,6 +179,8 @@ class GoProcess:
         object.__setattr__(self, "output_files", tuple(output_files))
         object.__setattr__(self, "output_directories", tuple(output_directories))
         object.__setattr__(self, "level", level)
+        object.__setattr__(self, "private_build_cache", private_build_cache)
+        object.__setattr__(self, "script", script)
 
 
 class GoSdkPinMismatch(Exception):
@@ -198,7 +246,10 @@ def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest)
 
 @rule
 async def setup_go_process(request: GoProcess, sdk: GoSdk) -> Process:
-    script = await Get(Digest, CreateDigest([FileContent(_RUN_SCRIPT, _RUN_SCRIPT_CONTENT)]))
+    files = [FileContent(_RUN_SCRIPT, _RUN_SCRIPT_CONTENT)]
+    if request.script:
+        files.append(FileContent(_STEPS_SCRIPT, request.script.encode()))
+    script = await Get(Digest, CreateDigest(files))
     inputs = [script, request.input_digest]
     if request.modcache is not None:
         inputs.append(request.modcache)
@@ -209,7 +260,13 @@ async def setup_go_process(request: GoProcess, sdk: GoSdk) -> Process:
         input_digest=input_digest,
         immutable_input_digests={SDK_DIR: sdk.digest},
         append_only_caches={_BUILD_CACHE_NAME: _BUILD_CACHE_DIR},
-        env={**_BASE_ENV, **request.env, _CHDIR_ENV: request.working_dir},
+        env={
+            **_BASE_ENV,
+            **request.env,
+            _CHDIR_ENV: request.working_dir,
+            _CACHE_ENV: request.private_build_cache,
+            _STEPS_ENV: "1" if request.script else "",
+        },
         output_files=request.output_files,
         output_directories=request.output_directories,
         level=request.level,

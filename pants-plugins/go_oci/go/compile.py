@@ -1,0 +1,220 @@
+"""Compile one Go package for one platform in its own cached process.
+
+Its inputs are the package's files, an importcfg naming its direct imports, those imports' archives
+and the SDK (an immutable input), so an edit re-runs only that package, and its dependents only when
+its archive changes. The tool arguments are the ones `go build -trimpath` passes
+(cmd/go/internal/work/gc.go), so the archive is byte for byte the one go would build.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestSubset, FileContent, MergeDigests, PathGlobs
+from pants.engine.internals.selectors import MultiGet
+from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_oci.go.importcfg import compile_importcfg, embedcfg
+from go_oci.go.package import OBJ_DIR, GoPackage, archive_path
+from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoProcess, shell_word
+
+# The compiler's backend concurrency (`-c`), fixed so the argv is the same on every machine; the output
+# does not depend on it.
+_CONCURRENCY = "-c=2"
+
+_DEFAULTS = {
+    "GO386": "sse2", "GOAMD64": "v1", "GOARM": "7", "GOARM64": "v8.0", "GOMIPS": "hardfloat",
+    "GOMIPS64": "hardfloat", "GOPPC64": "power8", "GORISCV64": "rva20u64",
+}
+
+
+def _setting(env: Mapping[str, str], name: str) -> str:
+    return env.get(name) or _DEFAULTS[name]
+
+
+def asm_defines(env: Mapping[str, str]) -> list[str]:
+    """The -D flags go gives the assembler for the target's variant (cmd/go/internal/work/gc.go asmArgs)."""
+    arch = env["GOARCH"]
+    defines: list[str] = []
+    if arch == "386":
+        defines.append(f"GO386_{_setting(env, 'GO386')}")
+    elif arch == "amd64":
+        defines.append(f"GOAMD64_{_setting(env, 'GOAMD64')}")
+    elif arch in ("mips", "mipsle"):
+        defines.append(f"GOMIPS_{_setting(env, 'GOMIPS')}")
+    elif arch in ("mips64", "mips64le"):
+        defines.append(f"GOMIPS64_{_setting(env, 'GOMIPS64')}")
+    elif arch in ("ppc64", "ppc64le"):
+        levels = {"power10": ["power10", "power9", "power8"], "power9": ["power9", "power8"]}
+        defines += [f"GOPPC64_{v}" for v in levels.get(_setting(env, "GOPPC64"), ["power8"])]
+    elif arch == "riscv64":
+        defines.append(f"GORISCV64_{_setting(env, 'GORISCV64')}")
+    elif arch == "arm":
+        goarm = _setting(env, "GOARM")
+        versions = ["7", "6", "5"] if "7" in goarm else ["6", "5"] if "6" in goarm else ["5"]
+        defines += [f"GOARM_{v}" for v in versions]
+    elif arch == "arm64":
+        goarm64 = _setting(env, "GOARM64")
+        version, _, options = goarm64.partition(",")
+        if "lse" in options.split(",") or version not in ("v8.0", "v8"):
+            defines.append("GOARM64_LSE")
+    return [arg for d in defines for arg in ("-D", d)]
+
+
+def lang_version(package: GoPackage, sdk_version: str) -> str:
+    """`-lang`: the module's go.mod `go` version (1.16 if none), capped at the SDK's, as major.minor."""
+
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int("".join(ch for ch in part if ch.isdigit()) or 0) for part in v.split(".")[:3])
+
+    version = sdk_version
+    if package.module is not None:
+        wanted = package.module.go_version or "1.16"
+        if key(wanted) <= key(sdk_version):
+            version = wanted
+    major_minor = ".".join(version.split(".")[:2])
+    return f"go{''.join(ch for ch in major_minor if ch.isdigit() or ch == '.')}"
+
+
+def source_dir(package: GoPackage) -> str:
+    """A standard package's sources are in the SDK mounted at SDK_DIR; others were copied in at `dir`."""
+    return f"{SDK_DIR}/src/{package.import_path}" if package.standard else package.dir
+
+
+def trimpath(package: GoPackage) -> str:
+    return f"{SANDBOX}/{source_dir(package)}=>{package.trimmed_dir};{SANDBOX}/{OBJ_DIR}=>"
+
+
+@dataclass(frozen=True)
+class ToolFlags:
+    gcflags: tuple[str, ...] = ()
+    asmflags: tuple[str, ...] = ()
+
+
+def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, flags: ToolFlags) -> list[list[str]]:
+    """The tool runs (`compile …`, `asm …`, `pack …`) that build the package's archive, as `go build
+    -trimpath` runs them."""
+    src = source_dir(package)
+    out = archive_path(package.import_path)
+    std = ["-std"] if package.standard else []
+    asm = [
+        "asm", "-p", package.link_path, "-trimpath", trimpath(package),
+        "-I", f"{SANDBOX}/{OBJ_DIR}/", "-I", f"{SANDBOX}/{SDK_DIR}/pkg/include",
+        "-D", f"GOOS_{env['GOOS']}", "-D", f"GOARCH_{env['GOARCH']}", *flags.asmflags, *std, *asm_defines(env),
+    ]
+    s_files = [f"{SANDBOX}/{src}/{f}" for f in package.s_files]
+    steps: list[list[str]] = []
+    if s_files:
+        steps.append([*asm, "-gensymabis", "-o", f"{OBJ_DIR}/symabis", *s_files])
+    gc = [
+        "compile", "-o", out, "-trimpath", trimpath(package), "-p", package.link_path,
+        f"-lang={lang_version(package, sdk_version)}", *std,
+    ]
+    if package.complete:
+        gc.append("-complete")
+    gc += ["-goversion", f"go{sdk_version}"]
+    if s_files:
+        gc += ["-symabis", f"{OBJ_DIR}/symabis"]
+    gc += [_CONCURRENCY, *flags.gcflags, "-nolocalimports", "-importcfg", f"{OBJ_DIR}/importcfg"]
+    if package.embed_files:
+        gc += ["-embedcfg", f"{OBJ_DIR}/embedcfg"]
+    gc.append("-pack")
+    if s_files:
+        gc += ["-asmhdr", f"{OBJ_DIR}/go_asm.h"]
+    gc += [f"{src}/{f}" if src else f for f in package.go_files]
+    steps.append(gc)
+    objects = []
+    for s_file, name in zip(s_files, package.s_files):
+        obj = f"{OBJ_DIR}/{name[: -len('.s')]}.o"
+        steps.append([*asm, "-o", obj, s_file])
+        objects.append(obj)
+    objects += [f"{src}/{f}" if src else f for f in package.syso_files]
+    if objects:
+        steps.append(["pack", "r", out, *objects])
+    return steps
+
+
+def tool_script(steps: list[list[str]]) -> str:
+    return "".join(" ".join(shell_word(a) for a in ["tool", *step]) + "\n" for step in steps)
+
+
+@dataclass(frozen=True)
+class GoCompileRequest:
+    package: GoPackage
+    env: FrozenDict[str, str]  # GOOS, GOARCH and the platform's code-generation variables
+    platform: str  # for the description only
+    sdk_version: str
+    sources: Digest  # the package's files at their sandbox paths (empty for a standard package)
+    dependencies: tuple["GoCompileRequest", ...]  # the direct imports compiled by this rule
+    prebuilt: Digest  # archives of the other direct imports (the batched standard library), `__pkg/…`
+    flags: ToolFlags = ToolFlags()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A package graph shares sub-requests; hashing each level anew would walk every path of the DAG.
+        object.__setattr__(
+            self,
+            "_hash",
+            hash((self.package, self.env, self.platform, self.sdk_version, self.sources, self.dependencies,
+                  self.prebuilt, self.flags)),
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+@dataclass(frozen=True)
+class CompiledGoPackage:
+    """The archive at `__pkg/<import path>.a`, or why it (or a dependency) failed to compile."""
+
+    import_path: str
+    digest: Digest | None
+    failure: str = ""  # the compiler's message; names the failing package
+
+
+@rule(desc="Compile a Go package", level=LogLevel.DEBUG)
+async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
+    package = request.package
+    compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, d) for d in request.dependencies)
+    failed = next((c for c in compiled if c.digest is None), None)
+    if failed is not None:
+        return CompiledGoPackage(package.import_path, None, failed.failure)
+    own = {d.package.import_path for d in request.dependencies}
+    prebuilt_paths = [archive_path(i) for i in package.archive_imports if i not in own]
+    files = [FileContent(f"{OBJ_DIR}/importcfg", compile_importcfg(package).encode())]
+    if package.embed_files:
+        files.append(FileContent(f"{OBJ_DIR}/embedcfg", embedcfg(package).encode()))
+    if package.s_files:
+        # As go does: -gensymabis needs a go_asm.h to include, and its parse is lax enough for an empty one.
+        files.append(FileContent(f"{OBJ_DIR}/go_asm.h", b""))
+    config = await Get(Digest, CreateDigest(files))
+    prebuilt = (
+        await Get(Digest, DigestSubset(request.prebuilt, PathGlobs(prebuilt_paths))) if prebuilt_paths else EMPTY_DIGEST
+    )
+    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, *(c.digest for c in compiled)]))
+    steps = compile_steps(package, request.env, request.sdk_version, request.flags)
+    result = await Get(
+        FallibleProcessResult,
+        GoProcess(
+            (),
+            f"Compile {package.import_path} for {request.platform}",
+            inputs,
+            env=request.env,
+            output_files=(archive_path(package.import_path),),
+            level=LogLevel.INFO,
+            script=tool_script(steps),
+        ),
+    )
+    if result.exit_code != 0:
+        message = (result.stderr.decode() + result.stdout.decode()).strip()
+        return CompiledGoPackage(package.import_path, None, f"# {package.import_path}\n{message}")
+    return CompiledGoPackage(package.import_path, result.output_digest)
+
+
+def rules():
+    return collect_rules()
