@@ -12,7 +12,16 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestSubset, FileContent, MergeDigests, PathGlobs
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    FileContent,
+    MergeDigests,
+    PathGlobs,
+)
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
@@ -128,15 +137,33 @@ def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, 
         gc += ["-asmhdr", f"{OBJ_DIR}/go_asm.h"]
     gc += [f"{src}/{f}" if src else f for f in package.go_files]
     steps.append(gc)
-    objects = []
     for s_file, name in zip(s_files, package.s_files):
-        obj = f"{OBJ_DIR}/{name[: -len('.s')]}.o"
-        steps.append([*asm, "-o", obj, s_file])
-        objects.append(obj)
-    objects += [f"{src}/{f}" if src else f for f in package.syso_files]
-    if objects:
-        steps.append(["pack", "r", out, *objects])
+        steps.append([*asm, "-o", f"{OBJ_DIR}/{name[: -len('.s')]}.o", s_file])
     return steps
+
+
+def object_files(package: GoPackage) -> list[str]:
+    """The files `go build` appends to the compiler's archive (`go tool pack r`): assembled objects,
+    then .syso files, in the sandbox."""
+    src = source_dir(package)
+    return [
+        *(f"{OBJ_DIR}/{name[: -len('.s')]}.o" for name in package.s_files),
+        *(f"{src}/{f}" if src else f for f in package.syso_files),
+    ]
+
+
+def pack(archive: bytes, members: list[tuple[str, bytes]]) -> bytes:
+    """cmd/go/internal/work/gc.go packInternal: ar members appended to the compiler's archive.
+
+    go does this in-process (there is no pack tool in the SDK), so it is done here, where the bytes are.
+    """
+    out = bytearray(archive)
+    for path, content in members:
+        name = os.path.basename(path).encode()[:16].ljust(16, b" ")
+        out += name + f"{0:<12d}{0:<6d}{0:<6d}{0o644:<8o}{len(content):<10d}`\n".encode() + content
+        if len(content) % 2:
+            out += b"\0"
+    return bytes(out)
 
 
 def tool_script(steps: list[list[str]]) -> str:
@@ -198,6 +225,8 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
     )
     inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, *(c.digest for c in compiled)]))
     steps = compile_steps(package, request.env, request.sdk_version, request.flags)
+    objects = object_files(package)
+    assembled = [o for o in objects if o.startswith(f"{OBJ_DIR}/")]
     result = await Get(
         FallibleProcessResult,
         GoProcess(
@@ -205,7 +234,7 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
             f"Compile {package.import_path} for {request.platform}",
             inputs,
             env=request.env,
-            output_files=(archive_path(package.import_path),),
+            output_files=(archive_path(package.import_path), *assembled),
             level=LogLevel.INFO,
             script=tool_script(steps),
         ),
@@ -213,7 +242,16 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
     if result.exit_code != 0:
         message = (result.stderr.decode() + result.stdout.decode()).strip()
         return CompiledGoPackage(package.import_path, None, f"# {package.import_path}\n{message}")
-    return CompiledGoPackage(package.import_path, result.output_digest)
+    if not objects:
+        return CompiledGoPackage(package.import_path, result.output_digest)
+    outputs, syso = await MultiGet(
+        Get(DigestContents, Digest, result.output_digest),
+        Get(DigestContents, DigestSubset(request.sources, PathGlobs([o for o in objects if o not in assembled]))),
+    )
+    content = {f.path: f.content for f in (*outputs, *syso)}
+    archive = pack(content[archive_path(package.import_path)], [(o, content[o]) for o in objects])
+    digest = await Get(Digest, CreateDigest([FileContent(archive_path(package.import_path), archive)]))
+    return CompiledGoPackage(package.import_path, digest)
 
 
 def rules():
