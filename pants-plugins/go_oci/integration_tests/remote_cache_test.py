@@ -1,5 +1,6 @@
 """Remote cache sharing with a real REAPI server: one checkout builds, another at another path with
-empty local caches gets every go_oci process from the remote cache and the same bytes."""
+empty local caches gets every go_oci process from the remote cache and the same bytes, and a third that
+edits one package compiles only that package and links."""
 
 from __future__ import annotations
 
@@ -68,6 +69,25 @@ def test_a_second_checkout_gets_everything_from_the_remote_cache(tmp_path: Path)
             + second.counter("remote_cache_speculation_local_completed_first")
             == second.counter("remote_cache_requests")
         ), counters
-        assert re.findall(r"Completed: (Compile [^\n]*)", second.stderr) == []
+        assert re.findall(r"Completed: ((?:Compile|Link) [^\n]*)", second.stderr) == []
         assert _outputs(bob) == _outputs(alice)
         assert any(name.endswith("docker.tar") for name in _outputs(bob))
+
+        # A third fresh runner builds the next commit, a one-line edit of the main package: from the
+        # remote cache it gets the standard library and everything else, and compiles only that package
+        # and links, per platform.
+        carol = PantsRepo(
+            tmp_path / "ci" / "runner-9" / "checkout", local_store=tmp_path / "carol-store", named_caches=tmp_path / "carol-named"
+        )
+        carol.copy_testproject("hello")
+        _with_remote(carol, address, write=False)
+        main = carol.root / "testprojects/go/hello/main.go"
+        main.write_text(main.read_text() + "\nvar edited = 1\n")
+        third = carol.run("package", "testprojects/go/hello:hello").assert_success()
+        # (Completed, not Starting: Pants 2.17 starts a local run while each remote lookup is pending.)
+        assert sorted(re.findall(r"Completed: ((?:Compile|Link) [^\n]*)", third.stderr)) == [
+            "Compile example.com/hello for linux/amd64",
+            "Compile example.com/hello for linux/arm64",
+            "Link testprojects/go/hello:hello for linux/amd64",
+            "Link testprojects/go/hello:hello for linux/arm64",
+        ]

@@ -24,10 +24,15 @@ def test_checkouts_at_different_paths_are_byte_identical_and_share_a_cache(tmp_p
     for repo in (first, second):
         repo.copy_testproject("hello")
         result = repo.run("package", "testprojects/go/hello:").assert_success()
-        # Separate caches: each really compiled both platforms.
-        assert sorted(result.executed("Compile")) == [
-            "Compile testprojects/go/hello:hello for linux/amd64",
-            "Compile testprojects/go/hello:hello for linux/arm64",
+        # Separate caches: each really compiled and linked both platforms, package by package.
+        assert sorted(result.executed("Compile example.com/")) == [
+            "Compile example.com/hello for linux/amd64",
+            "Compile example.com/hello for linux/arm64",
+        ]
+        assert len(result.executed("Compile the Go standard library")) == 2
+        assert sorted(result.executed("Link")) == [
+            "Link testprojects/go/hello:hello for linux/amd64",
+            "Link testprojects/go/hello:hello for linux/arm64",
         ]
     for relpath in HELLO:
         assert first.dist(relpath).read_bytes() == second.dist(relpath).read_bytes()
@@ -41,6 +46,7 @@ def test_checkouts_at_different_paths_are_byte_identical_and_share_a_cache(tmp_p
     third.copy_testproject("hello")
     result = third.run("--stats-log", "package", "testprojects/go/hello:").assert_success()
     assert result.executed("Compile") == []
+    assert result.executed("Link") == []
     assert result.executed("Download Go modules") == []
     assert result.counter("local_cache_requests_cached") >= 2
     for relpath in HELLO:
@@ -49,7 +55,7 @@ def test_checkouts_at_different_paths_are_byte_identical_and_share_a_cache(tmp_p
     assert not any((tmp_path / "bob-named-caches").glob("go_oci_go_build/*"))
 
 
-def test_editing_an_unimported_package_keeps_the_compile_cached(tmp_path: Path) -> None:
+def test_an_edit_reruns_only_its_package_its_dependents_and_the_link(tmp_path: Path) -> None:
     repo = PantsRepo(tmp_path / "repo")
     repo.copy_testproject("features")
     target = "testprojects/go/features:features"
@@ -61,12 +67,26 @@ def test_editing_an_unimported_package_keeps_the_compile_cached(tmp_path: Path) 
     unused.write_text(unused.read_text() + "\nfunc Another() int { return 7 }\n")
     result = repo.run("package", target).assert_success()
     assert result.executed("Compile") == []
+    assert result.executed("Link") == []
     assert binary.read_bytes() == before
 
-    # The control: an edit to an imported package does recompile, and changes the binary. The text is
-    # new on every run, or the local store (shared between runs) would already hold that compile.
+    # The control: an edit to an imported package recompiles that package and its dependent (whose
+    # inputs hold its archive), relinks, and changes the binary; nothing else runs, not the standard
+    # library. The text is new on every run, or the local store (shared between runs) would already
+    # hold those compiles.
     asset = repo.root / "testprojects/go/features/internal/greeting/assets/greeting.txt"
     asset.write_text(f"hello, edited world {uuid.uuid4()}\n")
     result = repo.run("package", target).assert_success()
-    assert result.executed("Compile") == ["Compile testprojects/go/features:features for linux/amd64"]
+    assert sorted(result.executed("Compile")) == [
+        "Compile example.com/features/cmd/features for linux/amd64",
+        "Compile example.com/features/internal/greeting for linux/amd64",
+    ]
+    assert result.executed("Link") == ["Link testprojects/go/features:features for linux/amd64"]
     assert binary.read_bytes() != before
+
+    # A one-line edit of the main package alone: only it recompiles, and the link.
+    main = repo.root / "testprojects/go/features/cmd/features/main.go"
+    main.write_text(main.read_text() + f"\nvar edit = {uuid.uuid4().int % 1000003}\n")
+    result = repo.run("package", target).assert_success()
+    assert result.executed("Compile") == ["Compile example.com/features/cmd/features for linux/amd64"]
+    assert result.executed("Link") == ["Link testprojects/go/features:features for linux/amd64"]

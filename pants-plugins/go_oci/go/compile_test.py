@@ -1,0 +1,92 @@
+"""The compile rule on a tiny package, with the pinned SDK's real tools: one process builds the archive
+(assembly packed in), and a compile error is the compiler's message without sandbox paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from go_oci.go import compile as go_compile
+from go_oci.go.compile import CompiledGoPackage, GoCompileRequest
+from go_oci.go.package import GoModule, GoPackage
+from go_oci.testing.tools import require_go
+from go_oci.util_rules import sdk
+from go_oci.util_rules.sdk import GoSdk
+from pants.engine.fs import EMPTY_DIGEST, Digest, DigestContents, PathGlobs, RemovePrefix
+from pants.engine.rules import Get, QueryRule, rule
+from pants.testutil.rule_runner import RuleRunner
+from pants.util.frozendict import FrozenDict
+
+# Just what compiling and assembling a package without imports needs of the SDK.
+_SDK_PARTS = ("bin/go", "VERSION", "go.env", "pkg/include", "src/runtime/extern.go")
+_AMD64 = FrozenDict({"GOOS": "linux", "GOARCH": "amd64"})
+
+
+@rule
+async def local_sdk() -> GoSdk:
+    digest = await Get(Digest, PathGlobs(["sdk/**"]))
+    return GoSdk(await Get(Digest, RemovePrefix(digest, "sdk")), "1.27.3")
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    runner = RuleRunner(
+        rules=[
+            *go_compile.rules(),
+            sdk.setup_go_process,
+            local_sdk,
+            QueryRule(CompiledGoPackage, [GoCompileRequest]),
+            QueryRule(DigestContents, [Digest]),
+        ],
+    )
+    root = Path(os.path.dirname(os.path.dirname(os.path.realpath(require_go()))))
+    dest = Path(runner.build_root) / "sdk"
+    for part in (*_SDK_PARTS, "pkg/tool/linux_amd64/compile", "pkg/tool/linux_amd64/asm"):
+        (dest / part).parent.mkdir(parents=True, exist_ok=True)
+        if (root / part).is_dir():
+            shutil.copytree(root / part, dest / part)
+        else:
+            shutil.copy2(root / part, dest / part)
+    return runner
+
+
+def _request(rule_runner: RuleRunner, files: dict[str, str], s_files: tuple[str, ...] = ()) -> GoCompileRequest:
+    rule_runner.write_files({f"m/tiny/{name}": content for name, content in files.items()})
+    sources = rule_runner.request(Digest, [PathGlobs([f"m/tiny/{name}" for name in files])])
+    package = GoPackage(
+        "example.com/m/tiny", "tiny", "m/tiny", False, tuple(f for f in files if f.endswith(".go")), s_files, (), (),
+        0, (), (), (), FrozenDict(), GoModule("example.com/m", "", "1.27"),
+    )
+    return GoCompileRequest(package, _AMD64, "linux/amd64", "1.27.3", sources, (), EMPTY_DIGEST)
+
+
+def test_a_package_with_assembly_compiles_to_one_archive(rule_runner: RuleRunner) -> None:
+    request = _request(
+        rule_runner,
+        {
+            "tiny.go": "package tiny\n\nfunc Answer() int64\n",
+            "answer_amd64.s": '#include "textflag.h"\n\nTEXT ·Answer(SB), NOSPLIT, $0-8\n\tMOVQ $42, ret+0(FP)\n\tRET\n',
+        },
+        s_files=("answer_amd64.s",),
+    )
+    compiled = rule_runner.request(CompiledGoPackage, [request])
+    assert compiled.failure == "" and compiled.digest is not None
+    (archive,) = rule_runner.request(DigestContents, [compiled.digest])
+    assert archive.path == "__pkg/example.com/m/tiny.a"
+    content = archive.content
+    assert content.startswith(b"!<arch>\n__.PKGDEF ")
+    assert b"_go_.o          0           0     0     644     " in content  # the compiler's object...
+    assert b"answer_amd64.o  0           0     0     644     " in content  # ...and the assembled one, packed
+    assert b"example.com/m/tiny/answer_amd64.s" in content  # file names as -trimpath shows them
+    assert b"/m/tiny/" not in content.replace(b"example.com/m/tiny/", b"")
+
+
+def test_a_compile_error_is_the_compilers_message(rule_runner: RuleRunner) -> None:
+    request = _request(rule_runner, {"bad.go": "package tiny\n\nfunc F() int { return notDefined }\n"})
+    compiled = rule_runner.request(CompiledGoPackage, [request])
+    assert compiled.digest is None
+    assert compiled.failure.startswith("# example.com/m/tiny\n")
+    assert "m/tiny/bad.go:3:23: undefined: notDefined" in compiled.failure
