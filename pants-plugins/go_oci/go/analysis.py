@@ -6,6 +6,7 @@ gets one package's files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -44,7 +45,7 @@ class GoAnalysisRequest:
 @dataclass(frozen=True)
 class GoBinaryAnalysis:
     packages: tuple[GoPackage, ...]  # dependencies before dependents; the main package last
-    modinfo: str  # the `modinfo "…"` value of go's importcfg.link, quoted as go quotes it
+    modinfo: str  # the `modinfo "…"` value of go's importcfg.link, quoted as go quotes it ("" if no main)
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,14 @@ async def analyse_go_binary(request: GoAnalysisRequest) -> FallibleGoAnalysis:
     )
     if listed.exit_code != 0:
         return FallibleGoAnalysis(None, listed.stderr.decode())
+    analysis = analysis_from_go_list(listed.stdout.decode(), request.main_dir, "")
+    if not analysis.packages[-1].is_main:
+        # Not a command: there is nothing to link, and the caller says what `main` should name.
+        return FallibleGoAnalysis(analysis, "")
     if planned.exit_code != 0:
         return FallibleGoAnalysis(None, planned.stderr.decode())
     modinfo = modinfo_from_build_n(planned.stderr.decode())
-    return FallibleGoAnalysis(analysis_from_go_list(listed.stdout.decode(), request.main_dir, modinfo), "")
+    return FallibleGoAnalysis(dataclasses.replace(analysis, modinfo=modinfo), "")
 
 
 def rules():

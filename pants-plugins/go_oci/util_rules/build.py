@@ -21,11 +21,11 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci import go_quoting
-from go_oci.go.analysis import FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
+from go_oci.elf import ElfLinkage, NotElf, read_linkage
+from go_oci.go.analysis import LIST_FIELDS, FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
 from go_oci.go.compile import CompiledGoPackage, GoCompileRequest, ToolFlags
 from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
 from go_oci.go.stdlib import GoStdlibArchives, GoStdlibRequest
-from go_oci.elf import ElfLinkage, NotElf, read_linkage
 from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform, host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoCrossBinaryFieldSet
@@ -46,10 +46,6 @@ class GoBuildError(Exception):
 
 
 
-_LIST_FIELDS = (
-    "ImportPath,Name,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,"
-    "SwigFiles,SwigCXXFiles,SysoFiles,EmbedFiles"
-)
 _FILE_LISTS = (
     "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles", "SwigFiles",
     "SwigCXXFiles", "SysoFiles", "EmbedFiles",
@@ -206,7 +202,7 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
     spec, context = request.spec, request.context
     cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
     working_dir, package = _main_package_arg(spec, context)
-    args = ["list", "-deps", f"-json={_LIST_FIELDS}"]
+    args = ["list", "-deps", f"-json={LIST_FIELDS}"]
     if spec.tags:
         args.append(f"-tags={','.join(spec.tags)}")
     result = await Get(
