@@ -40,7 +40,7 @@ class GoModule:
 class GoPackage:
     import_path: str
     name: str
-    dir: str  # relative to the sandbox root, e.g. `svc/internal/calc` or `__gomod/example.com/m@v1.0.0/x`
+    dir: str  # relative to the sandbox root, e.g. `svc/internal/calc` or `__gomod/example.com/m@v1.0.0/x`; "" for std
     standard: bool
     go_files: tuple[str, ...]  # file names in `dir`
     s_files: tuple[str, ...]
@@ -58,7 +58,8 @@ class GoPackage:
     def from_go_list(cls, obj: Mapping[str, Any], sandbox_root: str) -> "GoPackage":
         module = obj.get("Module")
         directory = obj.get("Dir") or ""
-        rel = os.path.relpath(directory, sandbox_root) if directory and not obj.get("Standard") else directory
+        # A standard package's files are the SDK's (no sandbox path is kept: it would differ per run).
+        rel = os.path.relpath(directory, sandbox_root) if directory and not obj.get("Standard") else ""
         ext = sum(
             len(obj.get(k) or ())
             for k in ("CgoFiles", "CFiles", "CXXFiles", "MFiles", "FFiles", "SwigFiles", "SwigCXXFiles")

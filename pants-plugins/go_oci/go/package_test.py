@@ -69,7 +69,7 @@ def packages() -> tuple[GoPackage, ...]:
 
 def test_packages_are_relative_to_the_sandbox(packages: tuple[GoPackage, ...]) -> None:
     fmt, greeting, unix, main = packages
-    assert fmt.standard and fmt.archive_imports == ("errors",)
+    assert fmt.standard and fmt.archive_imports == ("errors",) and fmt.dir == ""
     assert greeting.dir == "testprojects/go/features/internal/greeting"
     assert greeting.files() == (
         "testprojects/go/features/internal/greeting/assets/greeting.txt",
