@@ -361,9 +361,10 @@ async def _build_by_package(
     main = analysis.packages[-1]
     _check_main(spec, main.name)
 
-    # The standard library in one process (go's own compile of exactly this set): measured on 2 cores,
-    # a cold 2-platform build of src/go/greeter took 56 s of compiling this way against 89 s with one
-    # process per standard package (~200 per platform; the per-process cost dominates).
+    # The standard library in one process (go's own compile of exactly this set). Measured on 2 shared
+    # cores, a cold 2-platform build of src/go/greeter spent 56/50/38 s compiling this way against
+    # 89/43/40 s with one process per standard package (~200 per platform): even when the machine is
+    # quiet, far slower when it is busy; and one such per-package run stalled.
     standard = [p for p in analysis.packages if p.standard]
     own = [p for p in analysis.packages if not p.standard]
     stdlib = await Get(
