@@ -60,8 +60,9 @@ def test_run_goal_builds_for_the_host(built: PantsRepo) -> None:
 
 
 def test_dependencies_reach_the_modules(built: PantsRepo) -> None:
-    result = built.run("dependencies", "testprojects/go/workspace/app:app").assert_success()
-    assert result.stdout.split() == ["testprojects/go/workspace/app:mod", "testprojects/go/workspace/lib:mod"]
+    # The binary depends on its main package, which imports a package of the workspace's other module.
+    result = built.run("dependencies", "--transitive", "testprojects/go/workspace/app:app").assert_success()
+    assert result.stdout.split() == ["testprojects/go/workspace/app:mod#./cmd/app", "testprojects/go/workspace/lib:mod#./shout"]
 
 
 def test_tailor_output_builds(tmp_path: Path) -> None:
