@@ -3,7 +3,7 @@
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
-from go_oci.go import analysis, compile, link, stdlib
+from go_oci.go import analysis, compile, link, package_targets, stdlib
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import (
     GoCrossBinaryTarget,
@@ -13,7 +13,7 @@ from go_oci.target_types import (
     GoThirdPartyPackageTarget,
     OciPullTarget,
 )
-from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, packages, sdk, wheels
+from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, sdk, wheels
 
 
 def rules():
@@ -24,7 +24,7 @@ def rules():
         *wheels.rules(),
         *sdk.rules(),
         *modules.rules(),
-        *packages.rules(),
+        *package_targets.rules(),
         *cgo.rules(),
         *analysis.rules(),
         *stdlib.rules(),

@@ -28,7 +28,7 @@ from pants.source.filespec import Filespec
 from pants.util.frozendict import FrozenDict
 from pants.util.strutil import help_text
 
-from go_oci import go_quoting
+from go_oci.go import quoting as go_quoting
 from go_oci.oci import model
 from go_oci.platforms import CODEGEN_ENV_VARS
 

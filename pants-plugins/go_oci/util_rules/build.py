@@ -20,7 +20,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_oci import go_quoting
+from go_oci.go import quoting as go_quoting
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
 from go_oci.go.analysis import LIST_FIELDS, FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
 from go_oci.go.compile import CompiledGoPackage, GoCompileRequest, ToolFlags

@@ -26,7 +26,7 @@ from go_oci.target_types import (
     GoMainField,
 )
 from go_oci.util_rules.modules import GoBuildContext, GoBuildContextRequest
-from go_oci.util_rules.packages import GoModulePackages, GoModulePackagesRequest
+from go_oci.go.package_targets import GoModulePackages, GoModulePackagesRequest
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 First-party packages (and vendored third-party ones) are read from the module's files; packages of
 downloaded modules from the module cache that `download_go_modules` fetched once per go.sum. Files are
-parsed in Python (go_source.py), so dependencies hold for every platform and tag set go_oci builds:
+parsed in Python (go/source.py), so dependencies hold for every platform and tag set go_oci builds:
 `go list` answers for one platform at a time.
 """
 
@@ -29,8 +29,8 @@ from pants.engine.unions import UnionMembership, UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_oci import go_source
-from go_oci.go_source import BuildConfig, GoFile
+from go_oci.go import source as go_source
+from go_oci.go.source import BuildConfig, GoFile
 from go_oci.gomod import Replace
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.subsystems.go_sdk import GoSdkSubsystem

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from go_oci.go_source import (
+from go_oci.go.source import (
     ConstraintSyntaxError,
     build_configs,
     embedded_files,

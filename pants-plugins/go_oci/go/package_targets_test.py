@@ -19,7 +19,7 @@ from go_oci.gomod import Replace
 from go_oci.register import rules as all_rules
 from go_oci.register import target_types
 from go_oci.target_types import GoImportPathField, GoThirdPartyModuleField
-from go_oci.util_rules.packages import _downloaded_packages, parse_vendor_modules_txt
+from go_oci.go.package_targets import _downloaded_packages, parse_vendor_modules_txt
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from go_oci import go_quoting
+from go_oci.go import quoting as go_quoting
 from go_oci.platforms import Platform
 from go_oci.testing import tools
 from go_oci.util_rules.build import GoBinarySpec, tool_flag_args
