@@ -9,6 +9,7 @@ its archive changes. The tool arguments are the ones `go build -trimpath` passes
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -75,19 +76,23 @@ def asm_defines(env: Mapping[str, str]) -> list[str]:
     return [arg for d in defines for arg in ("-D", d)]
 
 
+_LANG = re.compile(r"(\d+)(?:\.(\d+))?")
+
+
+def _language(version: str) -> tuple[int, int]:
+    """A Go version's language part, as gover.Lang reads it: `1.21rc1` and `1.21.4` are both (1, 21)."""
+    match = _LANG.match(version)
+    if match is None:
+        raise ValueError(f"not a Go version: {version!r}")
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
 def lang_version(package: GoPackage, sdk_version: str) -> str:
     """`-lang`: the module's go.mod `go` version (1.16 if none), capped at the SDK's, as major.minor."""
-
-    def key(v: str) -> tuple[int, ...]:
-        return tuple(int("".join(ch for ch in part if ch.isdigit()) or 0) for part in v.split(".")[:3])
-
-    version = sdk_version
+    language = _language(sdk_version)
     if package.module is not None:
-        wanted = package.module.go_version or "1.16"
-        if key(wanted) <= key(sdk_version):
-            version = wanted
-    major_minor = ".".join(version.split(".")[:2])
-    return f"go{''.join(ch for ch in major_minor if ch.isdigit() or ch == '.')}"
+        language = min(language, _language(package.module.go_version or "1.16"))
+    return f"go{language[0]}.{language[1]}"
 
 
 def source_dir(package: GoPackage) -> str:
@@ -95,8 +100,14 @@ def source_dir(package: GoPackage) -> str:
     return f"{SDK_DIR}/src/{package.import_path}" if package.standard else package.dir
 
 
+def in_sandbox(relpath: str) -> str:
+    """The absolute form of `relpath`, the sandbox itself for "": -trimpath's rewrite of a prefix holds
+    only where a `/` follows it, so a package at the build root must not get `$root/`."""
+    return f"{SANDBOX}/{relpath}" if relpath else SANDBOX
+
+
 def trimpath(package: GoPackage) -> str:
-    return f"{SANDBOX}/{source_dir(package)}=>{package.trimmed_dir};{SANDBOX}/{OBJ_DIR}=>"
+    return f"{in_sandbox(source_dir(package))}=>{package.trimmed_dir};{SANDBOX}/{OBJ_DIR}=>"
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, 
         "-I", f"{SANDBOX}/{OBJ_DIR}/", "-I", f"{SANDBOX}/{SDK_DIR}/pkg/include",
         "-D", f"GOOS_{env['GOOS']}", "-D", f"GOARCH_{env['GOARCH']}", *flags.asmflags, *std, *asm_defines(env),
     ]
-    s_files = [f"{SANDBOX}/{src}/{f}" for f in package.s_files]
+    s_files = [f"{in_sandbox(src)}/{f}" for f in package.s_files]
     steps: list[list[str]] = []
     if s_files:
         steps.append([*asm, "-gensymabis", "-o", f"{OBJ_DIR}/symabis", *s_files])

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from go_oci.go.analysis import analysis_from_go_list, modinfo_from_build_n
-from go_oci.go.compile import ToolFlags, asm_defines, compile_steps, lang_version, object_files, pack
+from go_oci.go.compile import ToolFlags, asm_defines, compile_steps, lang_version, object_files, pack, trimpath
 from go_oci.go.importcfg import compile_importcfg, embed_patterns, embedcfg, link_importcfg
 from go_oci.go.package import GoModule, GoPackage
 from go_oci.util_rules.sdk import SANDBOX
@@ -213,6 +213,20 @@ def test_lang_version() -> None:
     assert lang_version(package(""), "1.27.3") == "go1.16"  # no `go` line
     assert lang_version(package("1.30"), "1.27.3") == "go1.27"  # newer than the SDK: the SDK's
     assert lang_version(package(None), "1.27.3") == "go1.27"
+    # Pre-releases: the language is major.minor, as gover.Lang reads it.
+    assert lang_version(package("1.21rc1"), "1.27.3") == "go1.21"
+    assert lang_version(package(None), "1.28rc2") == "go1.28"
+
+
+def test_a_package_at_the_build_root_is_trimmed() -> None:
+    # go.mod at the build root: -trimpath rewrites the sandbox itself, since `$root/` would match nothing.
+    at_root = GoPackage(
+        "m", "m", "", False, ("main.go",), ("x_amd64.s",), (), (), 0, (), (), (), FrozenDict(), GoModule("m", "", "1.27")
+    )
+    assert trimpath(at_root) == f"{SANDBOX}=>m;{SANDBOX}/__obj=>"
+    steps = compile_steps(at_root, {"GOOS": "linux", "GOARCH": "amd64"}, "1.27.3", ToolFlags())
+    # The symabis pass and the assembly itself both name the file under the sandbox root.
+    assert [step[-1] for step in steps if step[0] == "asm"] == [f"{SANDBOX}/x_amd64.s"] * 2
 
 
 def test_pack_appends_ar_members_as_go_does() -> None:
