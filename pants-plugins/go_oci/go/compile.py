@@ -117,7 +117,7 @@ class ToolFlags:
 
 
 def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, flags: ToolFlags) -> list[list[str]]:
-    """The tool runs (`compile …`, `asm …`, `pack …`) that build the package's archive, as `go build
+    """The tool runs (`compile …`, `asm …`) that build the package's archive, as `go build
     -trimpath` runs them."""
     src = source_dir(package)
     out = archive_path(package.import_path)

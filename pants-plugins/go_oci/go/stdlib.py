@@ -1,8 +1,8 @@
 """The standard library's archives for one platform, compiled by go itself in one process.
 
 Shared by every binary and machine whose build needs the same set of standard packages on the same
-SDK, platform and tags (the process key); and, on one machine, go's build cache (a named cache) makes
-a second set cost only the packages the first lacked.
+SDK, platform and tags (the process key). Each set is compiled whole in a build cache private to the
+process, so a binary with another set shares no standard-library work with it.
 """
 
 from __future__ import annotations

@@ -44,8 +44,6 @@ class GoBuildError(Exception):
     pass
 
 
-
-
 _FILE_LISTS = (
     "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles", "SwigFiles",
     "SwigCXXFiles", "SysoFiles", "EmbedFiles",

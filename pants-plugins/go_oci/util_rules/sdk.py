@@ -77,27 +77,15 @@ if [ -L "$GOCACHE" ] && [ ! -d "$GOCACHE" ] && ! mkdir -p "$(readlink "$GOCACHE"
   echo "go_oci: the Go build cache $(readlink "$GOCACHE") was deleted and cannot be recreated: check that its parent directory is writable." >&2
   exit 1
 fi
-# Fill in {SANDBOX} in the arguments (the loop reads the original list; `set --` appends the new one).
-n=$#
-for arg; do
-  out=
-  while :; do
-    case "$arg" in
-      *{SANDBOX}*) out="$out${{arg%%{SANDBOX}*}}$root"; arg="${{arg#*{SANDBOX}}}" ;;
-      *) break ;;
-    esac
-  done
-  set -- "$@" "$out$arg"
-done
-shift "$n"
 if [ -n "${_CHDIR_ENV}" ]; then cd "${_CHDIR_ENV}" || exit 1; fi
 if [ -n "${_STEPS_ENV}" ]; then
-  # Several tool runs in one process (a package's assembly, compile and pack): `go` in the steps is the
-  # SDK's go command, `tool NAME` runs the SDK's compile/asm/pack/link directly (as `go build` does:
-  # `go tool` would hand the tool a GOROOT, which the linker records in the binary), and `$root` is the
-  # sandbox.
+  # Several tool runs in one process (a package's assembly and compile): `go` in the steps is the SDK's
+  # go command, `tool NAME` runs the SDK's compile/asm/link directly (as `go build` does: `go tool` would
+  # hand the tool a GOROOT, which the linker records in the binary), and `$root` is the sandbox.
   go() {{ "$root/{SDK_DIR}/bin/go" "$@"; }}
-  tooldir="$(go env GOTOOLDIR)"
+  # The SDK holds the tools of one host platform only; reading the directory saves starting `go env`
+  # in every compile and link.
+  for tooldir in "$root/{SDK_DIR}"/pkg/tool/*; do :; done
   tool() {{ t="$1"; shift; "$tooldir/$t" "$@"; }}
   set -e
   . "$root/{_STEPS_SCRIPT}"
