@@ -1,0 +1,9 @@
+package broken
+
+import "testing"
+
+func TestValue(t *testing.T) {
+	if Value() != undefinedInBrokenTest {
+		t.Error("unreachable: this file does not compile")
+	}
+}
