@@ -39,6 +39,7 @@ from go_oci.target_types import (
     GoCrossBinaryTarget,
     GoPlatformsField,
     GoImportPathField,
+    GoSkipTestsField,
     GoModuleFilesField,
     GoModuleTarget,
     GoPackageSourcesField,
@@ -285,10 +286,12 @@ async def generate_go_package_targets(
         )
         for p in packages.first_party
     ]
+    # Third-party packages are never tested here: the module-wide fields of first-party packages stay off them.
+    third_party_template = {k: v for k, v in request.template.items() if k != GoSkipTestsField.alias}
     targets += [
         GoThirdPartyPackageTarget(
             {
-                **request.template,
+                **third_party_template,
                 GoImportPathField.alias: p.import_path,
                 GoThirdPartyModuleField.alias: p.module,
                 GoThirdPartyPackageSourcesField.alias: relative(p.files),

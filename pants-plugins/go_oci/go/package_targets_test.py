@@ -127,10 +127,12 @@ def test_module_generates_a_target_per_package(rule_runner: RuleRunner) -> None:
 
 def test_dependencies_follow_imports_for_every_platform_and_binary_tag_set(rule_runner: RuleRunner) -> None:
     rule_runner.write_files(MODULE)
-    # Not: `ignore` and `tools` files (no binary sets those tags), test files, `_` files, std imports.
+    # Not: `ignore` and `tools` files (no binary sets those tags), `_` files, std imports. Test files'
+    # imports are: the package's target runs its tests.
     assert _dependencies(rule_runner, _address("./cmd/server")) == [
         "svc:mod#./internal/api",
         "svc:mod#./internal/premium",  # a go_cross_binary builds with `premium`
+        "svc:mod#./internal/testutil",  # main_test.go
         "svc:mod#./web",
         "svc:mod#github.com/google/uuid",
     ]

@@ -47,6 +47,8 @@ def archive_entries(stdout: str) -> dict[str, str]:
 
 @rule(desc="Compile the Go standard library", level=LogLevel.DEBUG)
 async def compile_stdlib(request: GoStdlibRequest) -> GoStdlibArchives:
+    if not request.packages:  # a package that imports nothing (`go list` would list the working directory)
+        return GoStdlibArchives(EMPTY_DIGEST)
     tags = (f"-tags={','.join(request.tags)}",) if request.tags else ()
     # `go list -export` builds each package as `go build` does (same flags, same action IDs), and
     # names the archive it built, in a build cache kept in the sandbox so the archives are outputs.

