@@ -30,7 +30,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_oci.go.package import GoPackage
+from go_oci.go.package import TESTMAIN_DIR, GoPackage
 from go_oci.go.source import go_list_view
 from go_oci.util_rules.sdk import GoProcess
 
@@ -163,7 +163,6 @@ async def analyse_go_binary(request: GoAnalysisRequest) -> FallibleGoAnalysis:
 
 # The test main `go list -test` writes is a file in go's build cache: the analysis gets a cache of its
 # own in the sandbox, as an output, and the file is taken from it.
-TESTMAIN_DIR = "__testmain"
 _TEST_CACHE = "__testcache"
 _TEST_FIELDS = "ForTest,TestEmbedPatterns,XTestEmbedPatterns"
 
