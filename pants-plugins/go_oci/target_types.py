@@ -110,6 +110,17 @@ class GoModuleFilesField(SecondaryOwnerMixin, AsyncFieldMixin, StringSequenceFie
         return {"includes": [os.path.join(self.address.spec_path, f) for f in self.value or ()]}
 
 
+class GoSkipGofmtField(BoolField):
+    alias = "skip_gofmt"
+    default = False
+    help = help_text(
+        """
+        If true, `pants fmt` and `pants lint` do not run gofmt on the module's Go files. Set on the
+        `go_module`, it reaches every package target the module generates.
+        """
+    )
+
+
 class GoPackageDependenciesField(Dependencies):
     pass
 
@@ -121,6 +132,7 @@ class GoPackageTarget(Target):
         GoImportPathField,
         GoPackageSourcesField,
         GoModuleFilesField,
+        GoSkipGofmtField,
         GoPackageDependenciesField,
     )
     help = help_text(
@@ -172,9 +184,9 @@ class GoThirdPartyPackageTarget(Target):
 
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
-    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, Dependencies)
+    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, Dependencies)
     generated_target_cls = GoPackageTarget
-    copied_fields = COMMON_TARGET_FIELDS
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField)
     moved_fields = ()
     help = help_text(
         """

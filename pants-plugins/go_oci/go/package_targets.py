@@ -43,6 +43,7 @@ from go_oci.target_types import (
     GoModuleTarget,
     GoPackageSourcesField,
     GoPackageTarget,
+    GoSkipGofmtField,
     GoTagsField,
     GoThirdPartyModuleField,
     GoThirdPartyPackageSourcesField,
@@ -285,10 +286,12 @@ async def generate_go_package_targets(
         )
         for p in packages.first_party
     ]
+    # Third-party code is never formatted, so its targets have no `skip_gofmt`.
+    third_party_template = {k: v for k, v in request.template.items() if k != GoSkipGofmtField.alias}
     targets += [
         GoThirdPartyPackageTarget(
             {
-                **request.template,
+                **third_party_template,
                 GoImportPathField.alias: p.import_path,
                 GoThirdPartyModuleField.alias: p.module,
                 GoThirdPartyPackageSourcesField.alias: relative(p.files),
