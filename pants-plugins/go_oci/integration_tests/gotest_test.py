@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 from go_oci.testing.nested_pants import PantsRepo
 
@@ -25,7 +26,7 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
     repo.copy_testproject("gotests")
     repo.write(f"{PROJECT}/BUILD", 'go_module(name="mod")\n')
 
-    first = repo.run("test", "--output=all", f"{PROJECT}::").assert_failure()
+    first = repo.run("test", "--output=all", "--test-report", f"{PROJECT}::").assert_failure()
     packages = {f"{PROJECT}:mod#./{p}" for p in ("calc", "fixtures", "embedded", "unformatted", "vetfinding", "cmd/tool")}
     broken = {f"{PROJECT}:mod#./{p}" for p in ("failing", "broken", "hangs", "panics")}
     # One line per package with tests; `notests` has none.
@@ -51,6 +52,10 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
     assert f"go_oci: the tests of {PROJECT}:mod#./hangs ran longer than [go-test].timeout (5s)" in out
     assert "panic: panics: distinctive panic message from TestPanics" in out
     assert "pants-sandbox-" not in out
+    # A JUnit report per package, for CI systems.
+    report = ElementTree.parse(repo.root / "dist/test/reports/testprojects.go.gotests.mod@..failing.xml").getroot()
+    suite = report.find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("3", "2")
 
     # Unchanged, passing packages are cache hits; failed ones run again, as nothing cached them.
     second = repo.run("test", f"{PROJECT}::").assert_failure()
