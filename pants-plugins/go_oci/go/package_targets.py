@@ -397,7 +397,8 @@ async def infer_go_package_dependencies(
             DigestContents, DigestSubset(downloaded.digest, PathGlobs([f"{package.dir}/*.go"]))
         )
         go_files = _parse_go_files(contents).get(package.dir, {})
-    imports = go_source.dependency_imports(go_files, configs.configs)
+    # Third-party packages are never tested here: their tests' imports are no dependencies.
+    imports = go_source.dependency_imports(go_files, configs.configs, with_tests=not package.module)
     own = index.addresses.get(package.import_path)
     return InferredDependencies(
         sorted({index.addresses[i] for i in imports if i in index.addresses and index.addresses[i] != own})
