@@ -30,7 +30,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_oci.go.cover import TESTMAIN_COVER_IMPORTS, TestmainTemplateError, cover_imports, cover_testmain
+from go_oci.go.cover import TESTMAIN_COVER_IMPORTS, UnexpectedTestmainError, cover_imports, cover_testmain
 from go_oci.go.package import GoPackage
 from go_oci.go.source import go_list_view
 from go_oci.util_rules.sdk import GoProcess
@@ -295,7 +295,7 @@ async def analyse_go_tests(request: GoTestAnalysisRequest) -> FallibleGoTestAnal
         listed_main = await Get(DigestContents, DigestSubset(result.output_digest, PathGlobs([written])))
         try:
             source = cover_testmain(listed_main[0].content.decode(), request.cover_mode, under_test)
-        except TestmainTemplateError as e:
+        except UnexpectedTestmainError as e:
             return FallibleGoTestAnalysis(None, str(e))
         main = await Get(Digest, CreateDigest([FileContent(path, source.encode())]))
         return FallibleGoTestAnalysis(GoTestAnalysis(under_test, packages, main), "")

@@ -79,7 +79,7 @@ def cover_pkgcfg(package: GoPackage, out_config: str) -> str:
     return json.dumps(config, separators=(",", ":")) + "\n"
 
 
-class TestmainTemplateError(ValueError):
+class UnexpectedTestmainError(ValueError):
     pass
 
 
@@ -93,7 +93,7 @@ def cover_testmain(source: str, mode: str, under_test: str) -> str:
     under test, which make the binary's `-test.coverprofile` work."""
     for anchor in (_TESTMAIN_IMPORT_ANCHOR, _TESTMAIN_INIT_ANCHOR):
         if source.count(anchor) != 1:
-            raise TestmainTemplateError(
+            raise UnexpectedTestmainError(
                 f"the test main `go list -test` wrote does not have one `{anchor.strip()}` line, where go's "
                 "coverage set-up goes; is [go-sdk].version a Go release whose test main go_oci knows (1.27)?"
             )
