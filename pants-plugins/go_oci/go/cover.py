@@ -21,12 +21,13 @@ from pants.core.goals.test import (
     ConsoleCoverageReport,
     CoverageData,
     CoverageDataCollection,
+    CoverageReport,
     CoverageReports,
-    FilesystemCoverageReport,
 )
 from pants.core.util_rules.distdir import DistDir
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Snapshot
+from pants.engine.console import Console
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Snapshot, Workspace
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.unions import UnionRule
@@ -167,6 +168,27 @@ class GoCoverageDataCollection(CoverageDataCollection):
     element_type = GoCoverageData
 
 
+@dataclass(frozen=True)
+class GoCoverProfiles(CoverageReport):
+    """The profiles, written in place of what `directory` held (so `all.out` merges exactly the profiles
+    beside it), and listed on the console."""
+
+    snapshot: Snapshot  # the profiles, under `directory`'s name
+    directory: PurePath
+    listing: str
+
+    def materialize(self, console: Console, workspace: Workspace) -> PurePath | None:
+        # Pants clears paths relative to where it writes, and cannot clear that directory itself.
+        workspace.write_digest(
+            self.snapshot.digest, path_prefix=str(self.directory.parent), clear_paths=(self.directory.name,)
+        )
+        console.print_stderr(f"\n{self.listing}")
+        return self.directory / MERGED_PROFILE
+
+    def get_artifact(self) -> tuple[str, Snapshot]:
+        return "coverage_go_cover", self.snapshot
+
+
 @rule(desc="Write the Go cover profiles", level=LogLevel.DEBUG)
 async def write_go_cover_profiles(data: GoCoverageDataCollection, distdir: DistDir) -> CoverageReports:
     contents = await MultiGet(Get(DigestContents, Digest, d.profile) for d in data)
@@ -177,30 +199,24 @@ async def write_go_cover_profiles(data: GoCoverageDataCollection, distdir: DistD
     directory = PurePath(distdir.relpath, "coverage", "go")
     if not profiles:
         return CoverageReports((ConsoleCoverageReport(False, "\n".join(["go_oci: no Go cover profile was written:", *missing])),))
-    merged = merge_profiles(text for _, text in profiles.values())
-    snapshot = await Get(
-        Snapshot,
-        CreateDigest(
-            [
-                *(FileContent(name, text.encode()) for name, (_, text) in profiles.items()),
-                FileContent(MERGED_PROFILE, merged.encode()),
-            ]
-        ),
-    )
+    files = [FileContent(f"{directory.name}/{name}", text.encode()) for name, (_, text) in profiles.items()]
+    try:
+        merged = merge_profiles(text for _, text in profiles.values())
+        files.append(FileContent(f"{directory.name}/{MERGED_PROFILE}", merged.encode()))
+        merged_line = f"  {directory / MERGED_PROFILE}  (merged)"
+    except CoverProfileError as e:
+        # A binary stopped while writing its profile, say: the others are still worth having.
+        merged_line = f"  no {MERGED_PROFILE}: {e}"
     listing = "\n".join(
         [
-            "go_oci: Go cover profiles:",
+            "go_oci: wrote Go cover profiles:",
             *(f"  {directory / name}  ({import_path})" for name, (import_path, _) in profiles.items()),
-            f"  {directory / MERGED_PROFILE}  (merged)",
+            merged_line,
             *missing,
         ]
     )
-    return CoverageReports(
-        (
-            FilesystemCoverageReport(False, snapshot, directory, directory / MERGED_PROFILE, "go_cover"),
-            ConsoleCoverageReport(False, listing),
-        )
-    )
+    snapshot = await Get(Snapshot, CreateDigest(files))
+    return CoverageReports((GoCoverProfiles(False, snapshot, directory, listing),))
 
 
 def rules():
