@@ -4,6 +4,7 @@ from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
 from go_oci.go import analysis, compile, cover, gotest, graph, link, package_targets, stdlib, vet
+from go_oci.go.lint import gofmt
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import (
     GoCrossBinaryTarget,
@@ -45,6 +46,7 @@ def rules():
         *run_image.rules(),
         *publish_image.rules(),
         *tailor.rules(),
+        *gofmt.rules(),
     ]
 
 

@@ -110,6 +110,17 @@ class GoModuleFilesField(SecondaryOwnerMixin, AsyncFieldMixin, StringSequenceFie
         return {"includes": [os.path.join(self.address.spec_path, f) for f in self.value or ()]}
 
 
+class GoSkipGofmtField(BoolField):
+    alias = "skip_gofmt"
+    default = False
+    help = help_text(
+        """
+        If true, `pants fmt` and `pants lint` do not run gofmt on the module's Go files. Set on the
+        `go_module`, it reaches every package target the module generates.
+        """
+    )
+
+
 class GoPackageDependenciesField(Dependencies):
     pass
 
@@ -127,6 +138,7 @@ class GoPackageTarget(Target):
         GoImportPathField,
         GoPackageSourcesField,
         GoModuleFilesField,
+        GoSkipGofmtField,
         GoPackageDependenciesField,
         GoSkipTestsField,
     )
@@ -179,10 +191,10 @@ class GoThirdPartyPackageTarget(Target):
 
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
-    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, Dependencies, GoSkipTestsField)
+    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, Dependencies)
     generated_target_cls = GoPackageTarget
-    copied_fields = COMMON_TARGET_FIELDS
-    moved_fields = (GoSkipTestsField,)
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField)
+    moved_fields = ()
     help = help_text(
         """
         A Go module: put it next to `go.mod` (`pants tailor` does). It owns go.mod, go.sum and

@@ -31,7 +31,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.go.cover import TESTMAIN_COVER_IMPORTS, UnexpectedTestmainError, cover_imports, cover_testmain
-from go_oci.go.package import GoPackage
+from go_oci.go.package import TESTMAIN_DIR, GoPackage
 from go_oci.go.source import go_list_view
 from go_oci.util_rules.sdk import GoProcess
 
@@ -164,7 +164,6 @@ async def analyse_go_binary(request: GoAnalysisRequest) -> FallibleGoAnalysis:
 
 # The test main `go list -test` writes is a file in go's build cache: the analysis gets a cache of its
 # own in the sandbox, as an output, and the file is taken from it.
-TESTMAIN_DIR = "__testmain"
 _TEST_CACHE = "__testcache"
 _TEST_FIELDS = "ForTest,TestEmbedPatterns,XTestEmbedPatterns"
 

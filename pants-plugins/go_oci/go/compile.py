@@ -34,7 +34,7 @@ from pants.util.logging import LogLevel
 
 from go_oci.go.cover import cover_pkgcfg, cover_var, covered_files
 from go_oci.go.importcfg import compile_importcfg, embedcfg
-from go_oci.go.package import OBJ_DIR, GoPackage, archive_path, export_path
+from go_oci.go.package import OBJ_DIR, TESTMAIN_DIR, GoPackage, archive_path, export_path
 from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoCover, GoProcess, script_line
 
 # The compiler's backend concurrency (`-c`), fixed so the argv is the same on every machine; the output
@@ -172,6 +172,8 @@ def compile_steps(
     ]
     if package.complete:
         gc.append("-complete")
+    if env["GOOS"] == "plan9" or env["GOARCH"] == "wasm" or package.dir == TESTMAIN_DIR:
+        gc.append("-dwarf=false")  # as go: no DWARF where the linker keeps none (a test main's -s -w too)
     gc += ["-goversion", f"go{sdk_version}"]
     if covered:
         gc.append(f"-coveragecfg={_COVERAGECFG}")

@@ -12,13 +12,23 @@ import os
 import re
 import shlex
 from dataclasses import dataclass
+from xml.etree import ElementTree
 from typing import Any, Iterable
 
 from pants.core.goals.test import TestExtraEnv, TestFieldSet, TestRequest, TestResult, TestSubsystem
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
-from pants.engine.fs import EMPTY_DIGEST, AddPrefix, CreateDigest, Digest, DigestSubset, Directory, MergeDigests, PathGlobs
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    Directory,
+    FileContent,
+    MergeDigests,
+    Snapshot,
+)
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
@@ -88,6 +98,46 @@ def count_results(output: str) -> GoTestCounts:
     """Top-level tests and examples as `go test -v` reports them (subtests are indented)."""
     found = _RESULT_LINE.findall(output)
     return GoTestCounts(found.count("PASS"), found.count("FAIL"), found.count("SKIP"))
+
+
+_EVENT = re.compile(r"^=== (?:RUN|NAME|CONT|PAUSE)\s+(\S+)")
+_RESULT = re.compile(r"^(\s*)--- (PASS|FAIL|SKIP): (\S+) \(([\d.]+)s\)")
+
+
+def junit_xml(import_path: str, output: str, exit_code: int) -> str:
+    """A JUnit report of `go test -v` output (what `pants test --test-report` collects for CI systems):
+    a test case per top-level test and example, with its log lines; a run that died outside any test
+    result (a panic, a timeout) is an error case with the output's end."""
+    logs: dict[str, list[str]] = {}
+    results: list[tuple[str, str, str]] = []
+    current = None
+    for line in output.splitlines():
+        event, result = _EVENT.match(line), _RESULT.match(line)
+        if event:
+            current = event.group(1).split("/")[0]
+        elif result and not result.group(1):
+            results.append((result.group(3), result.group(2), result.group(4)))
+        elif current is not None and line not in ("PASS", "FAIL"):  # the binary's verdict, not the test's
+            logs.setdefault(current, []).append(line)
+    suite = ElementTree.Element("testsuite", name=import_path)
+    counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
+    for name, status, seconds in results:
+        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=name, time=seconds)
+        counts["tests"] += 1
+        if status != "PASS":
+            tag = "failure" if status == "FAIL" else "skipped"
+            counts["failures" if status == "FAIL" else "skipped"] += 1
+            ElementTree.SubElement(case, tag, message=f"{name} {tag}").text = "\n".join(logs.get(name, []))
+    if exit_code != 0 and counts["failures"] == 0:
+        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=import_path, time="0")
+        ElementTree.SubElement(case, "error", message="the test binary failed").text = "\n".join(output.splitlines()[-60:])
+        counts["tests"] += 1
+        counts["errors"] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    testsuites = ElementTree.Element("testsuites")
+    testsuites.append(suite)
+    return ElementTree.tostring(testsuites, encoding="unicode")
 
 
 @dataclass(frozen=True)
@@ -277,10 +327,8 @@ async def run_go_tests(
             level=LogLevel.DEBUG,
         ),
     )
-    coverage = None
-    if cover_mode:
-        profile = await Get(Digest, DigestSubset(result.output_digest, PathGlobs([_PROFILE])))
-        coverage = GoCoverageData(address, field_set.import_path.value, profile)
+    # The output is the profile alone, or nothing if the binary died first.
+    coverage = GoCoverageData(address, field_set.import_path.value, result.output_digest) if cover_mode else None
     output = trim_sandbox_paths(result.stdout.decode(errors="replace"))
     counts = count_results(output)
     summary = f"go_oci: {field_set.import_path.value}: {counts}"
@@ -289,7 +337,14 @@ async def run_go_tests(
             f"\ngo_oci: the tests of {address} ran longer than [go-test].timeout ({timeout}s) and were stopped; "
             "the stacks above show where. Raise the timeout or fix the hang."
         )
+    report = await Get(
+        Snapshot,
+        CreateDigest(
+            [FileContent(f"{address.path_safe_spec}.xml", junit_xml(field_set.import_path.value, output, result.exit_code).encode())]
+        ),
+    )
     return TestResult(
+        xml_results=report,
         exit_code=result.exit_code,
         stdout=f"{output.rstrip()}\n{summary}\n",
         stdout_digest=result.stdout_digest,

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 from go_oci.go.analysis import TESTMAIN_DIR, graph_of_tests_from_go_list
-from go_oci.go.gotest import GoTestCounts, binary_test_flags, count_results, package_dir
+from go_oci.go.gotest import GoTestCounts, binary_test_flags, count_results, junit_xml, package_dir
 from go_oci.go.importcfg import compile_importcfg
 from go_oci.go.vet import vet_config
 from pants.engine.addresses import Address
@@ -118,3 +119,21 @@ def test_vet_config_is_gos() -> None:
         "SucceedOnTypecheckFailure": False,
         "GoVersion": "go1.22",
     }
+
+
+def test_junit_report_of_go_test_output() -> None:
+    output = (
+        "=== RUN   TestA\n--- PASS: TestA (0.01s)\n=== RUN   TestB\n=== RUN   TestB/sub\n    b_test.go:9: want 4, got 5\n"
+        "--- FAIL: TestB (0.00s)\n    --- FAIL: TestB/sub (0.00s)\n=== RUN   TestC\n    c_test.go:3: not today\n"
+        "--- SKIP: TestC (0.00s)\nFAIL\n"
+    )
+    suite = ElementTree.fromstring(junit_xml("example.com/m/p", output, 1)).find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped"), suite.get("errors")) == ("3", "1", "1", "0")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert cases["TestA"].get("time") == "0.01" and list(cases["TestA"]) == []
+    assert cases["TestB"].find("failure").text == "    b_test.go:9: want 4, got 5\n    --- FAIL: TestB/sub (0.00s)"
+    assert cases["TestC"].find("skipped").text == "    c_test.go:3: not today"
+    # A binary that dies outside a test result (a timeout's panic) is an error case.
+    died = ElementTree.fromstring(junit_xml("example.com/m/p", "=== RUN   TestH\npanic: test timed out after 1s\n", 2))
+    assert died.find("testsuite").get("errors") == "1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
+from pants.engine.fs import EMPTY_DIGEST, Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -56,6 +56,8 @@ async def compile_package_graph(request: GoPackageGraphRequest, sdk: GoSdk) -> C
     standard = sorted(p.import_path for p in request.packages if p.standard)
     own = [p for p in request.packages if not p.standard]
     stdlib = await Get(GoStdlibArchives, GoStdlibRequest(tuple(standard), request.env, request.tags, request.platform))
+    if stdlib.digest is None:
+        return CompiledGoGraph(None, (), EMPTY_DIGEST, stdlib.failure)
     modcache_prefix = f"{MODCACHE_DIR}/"
     sources = await MultiGet(
         Get(

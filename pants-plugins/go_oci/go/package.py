@@ -16,6 +16,8 @@ ARCHIVE_DIR = "__pkg"
 # The scratch directory of one package's tools (importcfg, embedcfg, symabis, go_asm.h, .o files); go
 # itself uses `$WORK/b001/` and trims it from file names (`-trimpath …;$WORK/b001=>`).
 OBJ_DIR = "__obj"
+# Where a test binary's main (written by `go list -test`) is put in a sandbox.
+TESTMAIN_DIR = "__testmain"
 
 # Imports that name no archive: `unsafe` is built into the compiler, `C` is cgo's.
 _NO_ARCHIVE = frozenset({"unsafe", "C"})

