@@ -131,8 +131,8 @@ def _instrumented(name: str) -> str:
 
 
 def cover_step(package: GoPackage, mode: str) -> list[str]:
-    """The cover run `go test -cover` starts before compiling the package (cmd/go/internal/work/exec.go
-    `cover`): it writes `covervars.go`, then an instrumented copy of each file, and the `coveragecfg`."""
+    """The cover run `go test -cover` starts before compiling the package: it writes `covervars.go`, then
+    an instrumented copy of each file, and the `coveragecfg`."""
     src = source_dir(package)
     return [
         f"{SANDBOX}/{_COVER_DIR}/{GoCover.exe}", "-pkgcfg", _PKGCFG, "-mode", mode, "-var",

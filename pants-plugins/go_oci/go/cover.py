@@ -1,10 +1,10 @@
 """`pants test --use-coverage` for Go packages: what `go test -cover` feeds its cover tool and test main,
 and the profiles it writes, per package and merged, under dist/coverage/go/.
 
-As `go test -cover` does (cmd/go/internal/work/exec.go `runCover`, cmd/go/internal/load/test.go), only
-the package under test is instrumented: its non-test files go through `cover` (which writes the
-instrumented copies, a `covervars.go` and the compiler's `-coveragecfg`), and the test main through
-`cover -mode testmain`. The test binary writes the text profile itself when it exits.
+As `go test -cover` does (without `-coverpkg`), only the package under test is instrumented: its
+non-test files go through `cover` (which writes the instrumented copies, a `covervars.go` and the
+compiler's `-coveragecfg`), and the test main through `cover -mode testmain`. The test binary writes the
+text profile itself when it exits.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ TESTMAIN_MODE = "testmain"
 MERGED_PROFILE = "all.out"
 
 # What cover itself imports into the code it instruments, so what the compile's importcfg must name.
-_COVER_RUNTIME = "runtime/coverage"  # into a `main` package (cmd/cover/cover.go)
+_COVER_RUNTIME = "runtime/coverage"  # into a `main` package
 _ATOMIC = "sync/atomic"  # into every instrumented package, in atomic mode
 # What `go test -cover`'s test main imports besides what `go list -test` lists for it: the coverage
-# runtime it registers (cmd/go/internal/load/test.go testmainTmpl) and the one cover adds to `main`.
+# runtime it registers and the one cover adds to `main`.
 TESTMAIN_COVER_IMPORTS = ("internal/coverage/cfile", _COVER_RUNTIME)
 
 
@@ -66,8 +66,8 @@ def cover_imports(package_name: str, import_path: str, mode: str) -> tuple[str, 
 
 
 def cover_pkgcfg(package: GoPackage, out_config: str) -> str:
-    """cover's `-pkgcfg` file (cmd/internal/cov/covcmd.CoverPkgConfig, as cmd/go writes it): per-block
-    counters, file names in the profile as `<import path>/<file>`, the `-coveragecfg` at `out_config`."""
+    """cover's `-pkgcfg` file, as `go test -cover` writes it: per-block counters, file names in the
+    profile as `<import path>/<file>`, the `-coveragecfg` at `out_config`."""
     config = {
         "OutConfig": out_config,
         "PkgPath": package.import_path,
@@ -121,7 +121,7 @@ _BLOCK = re.compile(r"^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$")
 def merge_profiles(profiles: Iterable[str]) -> str:
     """Text profiles of one mode as one: the `mode:` line once, then every block, a block that several
     profiles hold counted once (`set`: covered if any covered it; `count`, `atomic`: the counts added),
-    sorted as go sorts a profile (internal/coverage/cformat): by package, file, then position."""
+    sorted as the test binary sorts a profile: by package, file, then position."""
     mode = ""
     counts: dict[tuple[str, int, int, int, int, int], int] = {}
     for profile in profiles:

@@ -70,8 +70,8 @@ def test_cover_runs_as_go_test_cover_runs_it(gotests: tuple[str, Path, dict[str,
     ]
     assert ours[0][9:] == [f"{SANDBOX}/cmd/tool/main.go"]  # the package's own files, not its tests
 
-    # The compiler's importcfg: go's also names `runtime`, which it adds to every main package's
-    # (cmd/go LinkerDeps) and neither compile reads.
+    # The compiler's importcfg: go's also names `runtime`, which it adds to every main package's (every
+    # program links it) and which neither compile reads.
     for package in (tool, testmain):
         own = {line.split("=")[0].split()[1] for line in compile_importcfg(package).splitlines()[1:]}
         assert own | {"runtime"} == importcfgs[objdirs[package.import_path]]
