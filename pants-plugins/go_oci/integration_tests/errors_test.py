@@ -1,4 +1,4 @@
-"""Each bad input ends in one message that names the target and the fix (DESIGN.md §6)."""
+"""Each bad input ends in one message that names the target and the fix (docs/architecture.md, Errors)."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ _BASE_ENV = {
 }
 
 # GOPATH, GOCACHE and GOMODCACHE must be absolute, and the sandbox's path is only known inside it, so
-# a fixed script resolves them there: argv and env stay free of host paths (DESIGN.md §5.1).
+# a fixed script resolves them there: argv and env stay free of host paths (docs/architecture.md, Invariant 1).
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
 export GOPATH="$root/.gopath" GOCACHE="$root/${{{_CACHE_ENV}:-{_BUILD_CACHE_DIR}}}" GOMODCACHE="$root/{MODCACHE_DIR}"
