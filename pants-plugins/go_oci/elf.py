@@ -1,4 +1,4 @@
-"""Reads just enough ELF to tell whether a binary is statically linked (DESIGN.md §5, Invariant 7)."""
+"""Reads just enough ELF to tell whether a binary is statically linked (docs/architecture.md, Invariant 7)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ TARGETS = (
     "go_image",
     "oci_pull",
 )
-SCOPES = ("go-oci", "go-sdk")
+SCOPES = ("go-oci", "go-sdk", "go-test", "go-vet", "gofmt")
 # Option values that depend on the machine that rendered them, not on go_oci.
 _MACHINE_DEPENDENT = {("go-sdk", "url_platform_mapping")}
 

@@ -3,7 +3,8 @@
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
-from go_oci.go import analysis, compile, link, package_targets, stdlib
+from go_oci.go import analysis, compile, gotest, graph, link, package_targets, stdlib, vet
+from go_oci.go.lint import gofmt
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import (
     GoCrossBinaryTarget,
@@ -29,6 +30,9 @@ def rules():
         *analysis.rules(),
         *stdlib.rules(),
         *compile.rules(),
+        *graph.rules(),
+        *gotest.rules(),
+        *vet.rules(),
         *link.rules(),
         *build.rules(),
         *dependencies.rules(),
@@ -41,6 +45,7 @@ def rules():
         *run_image.rules(),
         *publish_image.rules(),
         *tailor.rules(),
+        *gofmt.rules(),
     ]
 
 

@@ -1,9 +1,11 @@
 """Compile one Go package for one platform in its own cached process.
 
-Its inputs are the package's files, an importcfg naming its direct imports, those imports' archives
+Its inputs are the package's files, an importcfg naming its direct imports, those imports' export data
 and the SDK (an immutable input), so an edit re-runs only that package, and its dependents only when
-its archive changes. The tool arguments are the ones `go build -trimpath` passes
-(cmd/go/internal/work/gc.go), so the archive is byte for byte the one go would build.
+its export data (its API, and the bodies it lets them inline) changes. The compiler writes the export
+data and the linker's object to two files (`-linkobj`, as rules_go does); the tool arguments are
+otherwise the ones `go build -trimpath` passes (cmd/go/internal/work/gc.go), so the linked binary is
+byte for byte the one go would build.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.go.importcfg import compile_importcfg, embedcfg
-from go_oci.go.package import OBJ_DIR, GoPackage, archive_path
+from go_oci.go.package import OBJ_DIR, TESTMAIN_DIR, GoPackage, archive_path, export_path
 from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoProcess, shell_word
 
 # The compiler's backend concurrency (`-c`), fixed so the argv is the same on every machine; the output
@@ -117,10 +119,9 @@ class ToolFlags:
 
 
 def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, flags: ToolFlags) -> list[list[str]]:
-    """The tool runs (`compile …`, `asm …`) that build the package's archive, as `go build
-    -trimpath` runs them."""
+    """The tool runs (`compile …`, `asm …`) that build the package's export data and archive, as `go
+    build -trimpath` runs them."""
     src = source_dir(package)
-    out = archive_path(package.import_path)
     std = ["-std"] if package.standard else []
     asm = [
         "asm", "-p", package.link_path, "-trimpath", trimpath(package),
@@ -132,11 +133,13 @@ def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, 
     if s_files:
         steps.append([*asm, "-gensymabis", "-o", f"{OBJ_DIR}/symabis", *s_files])
     gc = [
-        "compile", "-o", out, "-trimpath", trimpath(package), "-p", package.link_path,
+        "compile", "-o", export_path(package.import_path), "-linkobj", archive_path(package.import_path), "-trimpath", trimpath(package), "-p", package.link_path,
         f"-lang={lang_version(package, sdk_version)}", *std,
     ]
     if package.complete:
         gc.append("-complete")
+    if env["GOOS"] == "plan9" or env["GOARCH"] == "wasm" or package.dir == TESTMAIN_DIR:
+        gc.append("-dwarf=false")  # as go: no DWARF where the linker keeps none (a test main's -s -w too)
     gc += ["-goversion", f"go{sdk_version}"]
     if s_files:
         gc += ["-symabis", f"{OBJ_DIR}/symabis"]
@@ -208,10 +211,12 @@ class GoCompileRequest:
 
 @dataclass(frozen=True)
 class CompiledGoPackage:
-    """The archive at `__pkg/<import path>.a`, or why it (or a dependency) failed to compile."""
+    """The archive at `__pkg/<import path>.a` and the export data at `__pkg/<import path>.x`, or why
+    the package (or a dependency) failed to compile."""
 
     import_path: str
-    digest: Digest | None
+    digest: Digest | None  # the archive, for the linker
+    export: Digest | None = None  # the export data, for the compiles of its dependents
     failure: str = ""  # the compiler's message; names the failing package
 
 
@@ -221,10 +226,10 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
     compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, d) for d in request.dependencies)
     failed = next((c for c in compiled if c.digest is None), None)
     if failed is not None:
-        return CompiledGoPackage(package.import_path, None, failed.failure)
+        return CompiledGoPackage(package.import_path, None, failure=failed.failure)
     own = {d.package.import_path for d in request.dependencies}
     prebuilt_paths = [archive_path(i) for i in package.archive_imports if i not in own]
-    files = [FileContent(f"{OBJ_DIR}/importcfg", compile_importcfg(package).encode())]
+    files = [FileContent(f"{OBJ_DIR}/importcfg", compile_importcfg(package, own).encode())]
     if package.embed_files:
         files.append(FileContent(f"{OBJ_DIR}/embedcfg", embedcfg(package).encode()))
     if package.s_files:
@@ -234,7 +239,7 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
     prebuilt = (
         await Get(Digest, DigestSubset(request.prebuilt, PathGlobs(prebuilt_paths))) if prebuilt_paths else EMPTY_DIGEST
     )
-    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, *(c.digest for c in compiled)]))
+    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, *(c.export for c in compiled)]))
     steps = compile_steps(package, request.env, request.sdk_version, request.flags)
     objects = object_files(package)
     assembled = [o for o in objects if o.startswith(f"{OBJ_DIR}/")]
@@ -245,24 +250,26 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
             f"Compile {package.import_path} for {request.platform}",
             inputs,
             env=request.env,
-            output_files=(archive_path(package.import_path), *assembled),
+            output_files=(archive_path(package.import_path), export_path(package.import_path), *assembled),
             level=LogLevel.INFO,
             script=tool_script(steps),
         ),
     )
     if result.exit_code != 0:
         message = (result.stderr.decode() + result.stdout.decode()).strip()
-        return CompiledGoPackage(package.import_path, None, f"# {package.import_path}\n{message}")
+        return CompiledGoPackage(package.import_path, None, failure=f"# {package.import_path}\n{message}")
+    export = await Get(Digest, DigestSubset(result.output_digest, PathGlobs([export_path(package.import_path)])))
     if not objects:
-        return CompiledGoPackage(package.import_path, result.output_digest)
+        archive = await Get(Digest, DigestSubset(result.output_digest, PathGlobs([archive_path(package.import_path)])))
+        return CompiledGoPackage(package.import_path, archive, export)
     outputs, syso = await MultiGet(
         Get(DigestContents, Digest, result.output_digest),
         Get(DigestContents, DigestSubset(request.sources, PathGlobs([o for o in objects if o not in assembled]))),
     )
     content = {f.path: f.content for f in (*outputs, *syso)}
-    archive = pack(content[archive_path(package.import_path)], [(o, content[o]) for o in objects])
-    digest = await Get(Digest, CreateDigest([FileContent(archive_path(package.import_path), archive)]))
-    return CompiledGoPackage(package.import_path, digest)
+    packed = pack(content[archive_path(package.import_path)], [(o, content[o]) for o in objects])
+    archive = await Get(Digest, CreateDigest([FileContent(archive_path(package.import_path), packed)]))
+    return CompiledGoPackage(package.import_path, archive, export)
 
 
 def rules():

@@ -1,5 +1,6 @@
 """The compile rule on a tiny package, with the pinned SDK's real tools: one process builds the archive
-(assembly packed in), and a compile error is the compiler's message without sandbox paths."""
+(assembly packed in) and the export data, the export data stays the same when only a body changes, and
+a compile error is the compiler's message without sandbox paths."""
 
 from __future__ import annotations
 
@@ -73,12 +74,14 @@ def test_a_package_with_assembly_compiles_to_one_archive(rule_runner: RuleRunner
         s_files=("answer_amd64.s",),
     )
     compiled = rule_runner.request(CompiledGoPackage, [request])
-    assert compiled.failure == "" and compiled.digest is not None
+    assert compiled.failure == "" and compiled.digest is not None and compiled.export is not None
     (archive,) = rule_runner.request(DigestContents, [compiled.digest])
+    (export,) = rule_runner.request(DigestContents, [compiled.export])
     assert archive.path == "__pkg/example.com/m/tiny.a"
+    assert export.path == "__pkg/example.com/m/tiny.x"
+    assert export.content.startswith(b"!<arch>\n__.PKGDEF ") and b"_go_.o" not in export.content
     content = archive.content
-    assert content.startswith(b"!<arch>\n__.PKGDEF ")
-    assert b"_go_.o          0           0     0     644     " in content  # the compiler's object...
+    assert content.startswith(b"!<arch>\n_go_.o          0           0     0     644     ")  # the linker's object...
     assert b"answer_amd64.o  0           0     0     644     " in content  # ...and the assembled one, packed
     assert b"example.com/m/tiny/answer_amd64.s" in content  # file names as -trimpath shows them
     assert b"/m/tiny/" not in content.replace(b"example.com/m/tiny/", b"")
@@ -90,3 +93,18 @@ def test_a_compile_error_is_the_compilers_message(rule_runner: RuleRunner) -> No
     assert compiled.digest is None
     assert compiled.failure.startswith("# example.com/m/tiny\n")
     assert "m/tiny/bad.go:3:23: undefined: notDefined" in compiled.failure
+
+
+def test_a_body_edit_keeps_the_export_data_that_dependents_compile_against(rule_runner: RuleRunner) -> None:
+    def compiled(body: str, signature: str = "func Count(n int) int") -> CompiledGoPackage:
+        source = f"package tiny\n\n//go:noinline\n{signature} {{\n{body}\n}}\n"
+        result = rule_runner.request(CompiledGoPackage, [_request(rule_runner, {"tiny.go": source})])
+        assert result.failure == ""
+        return result
+
+    before = compiled("\ttotal := 0\n\tfor i := 0; i < n; i++ {\n\t\ttotal += i\n\t}\n\treturn total")
+    body_edit = compiled("\ttotal := 1\n\tfor i := 0; i < n; i++ {\n\t\ttotal += i * 2\n\t}\n\treturn total")
+    api_edit = compiled("\treturn int(n)", signature="func Count(n int64) int")
+    assert body_edit.digest != before.digest
+    assert body_edit.export == before.export
+    assert api_edit.export != before.export

@@ -9,18 +9,22 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Iterable
+from typing import Collection, Iterable
 
-from go_oci.go.package import GoPackage, archive_path
+from go_oci.go.package import GoPackage, archive_path, export_path
 
 
-def compile_importcfg(package: GoPackage) -> str:
-    """The compiler's view of a package's direct imports (cmd/go/internal/work/exec.go, buildActionID)."""
+def compile_importcfg(package: GoPackage, export_data: Collection[str] = ()) -> str:
+    """The compiler's view of a package's direct imports (cmd/go/internal/work/exec.go, buildActionID);
+    the imports in `export_data` are read from their export data files, the others from archives."""
     lines = ["# import config"]
     for raw, final in sorted(package.import_map.items()):
         if raw != final and final not in ("unsafe", "C"):
             lines.append(f"importmap {raw}={final}")
-    lines += [f"packagefile {dep}={archive_path(dep)}" for dep in package.archive_imports]
+    lines += [
+        f"packagefile {dep}={export_path(dep) if dep in export_data else archive_path(dep)}"
+        for dep in package.archive_imports
+    ]
     return "\n".join(lines) + "\n"
 
 

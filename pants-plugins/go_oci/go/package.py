@@ -8,12 +8,16 @@ from typing import Any, Mapping
 
 from pants.util.frozendict import FrozenDict
 
-# Where every compiled package lives in a sandbox: `__pkg/<import path>.a`. Compile outputs, the
-# standard library's archives and the link's importcfg all use this one layout, so digests merge.
+# Where every compiled package lives in a sandbox: `__pkg/<import path>.a` (what the linker reads) and,
+# for packages go_oci compiles itself, `__pkg/<import path>.x` (export data only: what the compiler reads,
+# so an edit that leaves a package's API alone does not recompile its dependents). Compile outputs, the
+# standard library's archives and the importcfg files all use this one layout, so digests merge.
 ARCHIVE_DIR = "__pkg"
 # The scratch directory of one package's tools (importcfg, embedcfg, symabis, go_asm.h, .o files); go
 # itself uses `$WORK/b001/` and trims it from file names (`-trimpath …;$WORK/b001=>`).
 OBJ_DIR = "__obj"
+# Where a test binary's main (written by `go list -test`) is put in a sandbox.
+TESTMAIN_DIR = "__testmain"
 
 # Imports that name no archive: `unsafe` is built into the compiler, `C` is cgo's.
 _NO_ARCHIVE = frozenset({"unsafe", "C"})
@@ -27,6 +31,10 @@ _STD_INCOMPLETE = frozenset(
 
 def archive_path(import_path: str) -> str:
     return f"{ARCHIVE_DIR}/{import_path}.a"
+
+
+def export_path(import_path: str) -> str:
+    return f"{ARCHIVE_DIR}/{import_path}.x"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class GoPackage:
     import_map: FrozenDict[str, str]  # as written in the source -> resolved, where they differ
     module: GoModule | None
     default_godebug: str = ""  # main packages only
+    # The import path of the package's directory where it is not the package's own: an external `_test`
+    # package's files are in the directory of the package it tests.
+    dir_import_path: str = ""
+    for_test: str = ""  # the package under test, for the packages `go test` compiles for its test binary
 
     @classmethod
     def from_go_list(cls, obj: Mapping[str, Any], sandbox_root: str) -> "GoPackage":
@@ -80,6 +92,7 @@ class GoPackage:
             import_map=FrozenDict(obj.get("ImportMap") or {}),
             module=GoModule(module["Path"], module.get("Version", ""), module.get("GoVersion", "")) if module else None,
             default_godebug=obj.get("DefaultGODEBUG", ""),
+            for_test=obj.get("ForTest", ""),
         )
 
     @property
@@ -88,8 +101,9 @@ class GoPackage:
 
     @property
     def link_path(self) -> str:
-        """The package path its symbols get (`-p`): `main` for a command."""
-        return "main" if self.is_main else self.import_path
+        """The package path its symbols get (`-p`): `main` for a command, but not for a command's tests,
+        which link it into a test binary as a library (as `go test` does)."""
+        return "main" if self.is_main and not self.for_test else self.import_path
 
     @property
     def archive_imports(self) -> tuple[str, ...]:
@@ -104,9 +118,10 @@ class GoPackage:
     @property
     def trimmed_dir(self) -> str:
         """What `go build -trimpath` shows for this package's directory (cmd/go/internal/work/gc.go)."""
+        import_path = self.dir_import_path or self.import_path
         if self.module is not None and self.module.version:
-            return f"{self.module.path}@{self.module.version}{self.import_path[len(self.module.path):]}"
-        return self.import_path
+            return f"{self.module.path}@{self.module.version}{import_path[len(self.module.path):]}"
+        return import_path
 
     def files(self) -> tuple[str, ...]:
         """Every file the package's compilation reads, relative to the sandbox root."""

@@ -39,10 +39,12 @@ from go_oci.target_types import (
     GoCrossBinaryTarget,
     GoPlatformsField,
     GoImportPathField,
+    GoSkipTestsField,
     GoModuleFilesField,
     GoModuleTarget,
     GoPackageSourcesField,
     GoPackageTarget,
+    GoSkipGofmtField,
     GoTagsField,
     GoThirdPartyModuleField,
     GoThirdPartyPackageSourcesField,
@@ -285,10 +287,13 @@ async def generate_go_package_targets(
         )
         for p in packages.first_party
     ]
+    # Third-party code is never formatted or tested here, so its targets have no `skip_gofmt`/`skip_tests`.
+    first_party_only = (GoSkipGofmtField.alias, GoSkipTestsField.alias)
+    third_party_template = {k: v for k, v in request.template.items() if k not in first_party_only}
     targets += [
         GoThirdPartyPackageTarget(
             {
-                **request.template,
+                **third_party_template,
                 GoImportPathField.alias: p.import_path,
                 GoThirdPartyModuleField.alias: p.module,
                 GoThirdPartyPackageSourcesField.alias: relative(p.files),
@@ -392,7 +397,8 @@ async def infer_go_package_dependencies(
             DigestContents, DigestSubset(downloaded.digest, PathGlobs([f"{package.dir}/*.go"]))
         )
         go_files = _parse_go_files(contents).get(package.dir, {})
-    imports = go_source.dependency_imports(go_files, configs.configs)
+    # Third-party packages are never tested here: their tests' imports are no dependencies.
+    imports = go_source.dependency_imports(go_files, configs.configs, with_tests=not package.module)
     own = index.addresses.get(package.import_path)
     return InferredDependencies(
         sorted({index.addresses[i] for i in imports if i in index.addresses and index.addresses[i] != own})

@@ -62,6 +62,8 @@ MODULE = {
     "svc/internal/api/api_windows.go": _lib("api", "example.com/svc/internal/winapi"),
     "svc/internal/api/api_plan9.go": _lib("api", "example.com/svc/internal/plan9only"),
     "svc/internal/api/api_test.go": _lib("api"),
+    # An external test package importing a package that imports this one: no dependency (a cycle).
+    "svc/internal/api/api_ext_test.go": _lib("api_test", "example.com/svc/cmd/server"),
     "svc/internal/api/asm_amd64.s": "TEXT ·f(SB),0,$0\n",
     "svc/internal/api/testdata/golden.txt": "golden\n",
     "svc/internal/api/_scratch.go": _lib("api", "example.com/svc/internal/gen"),
@@ -111,6 +113,7 @@ def test_module_generates_a_target_per_package(rule_runner: RuleRunner) -> None:
     # Every Go file (tests and excluded ones too: go reads their constraints), assembly and testdata/.
     assert _sources(rule_runner, _address("./internal/api")) == [
         "internal/api/api.go",
+        "internal/api/api_ext_test.go",
         "internal/api/api_plan9.go",
         "internal/api/api_test.go",
         "internal/api/api_windows.go",
@@ -127,10 +130,12 @@ def test_module_generates_a_target_per_package(rule_runner: RuleRunner) -> None:
 
 def test_dependencies_follow_imports_for_every_platform_and_binary_tag_set(rule_runner: RuleRunner) -> None:
     rule_runner.write_files(MODULE)
-    # Not: `ignore` and `tools` files (no binary sets those tags), test files, `_` files, std imports.
+    # Not: `ignore` and `tools` files (no binary sets those tags), `_` files, std imports. Internal test
+    # files' imports are: the package's target runs its tests.
     assert _dependencies(rule_runner, _address("./cmd/server")) == [
         "svc:mod#./internal/api",
         "svc:mod#./internal/premium",  # a go_cross_binary builds with `premium`
+        "svc:mod#./internal/testutil",  # main_test.go
         "svc:mod#./web",
         "svc:mod#github.com/google/uuid",
     ]

@@ -102,6 +102,11 @@ def test_importcfg_names_direct_imports_only(packages: tuple[GoPackage, ...]) ->
     )
     # `unsafe` has no archive; an ImportMap entry mapping a path to itself is no importmap line.
     assert compile_importcfg(unix) == "# import config\npackagefile syscall=__pkg/syscall.a\n"
+    # Packages go_oci compiles itself are read from their export data.
+    assert compile_importcfg(main, {"example.com/features/internal/greeting"}).splitlines()[1:] == [
+        "packagefile example.com/features/internal/greeting=__pkg/example.com/features/internal/greeting.x",
+        "packagefile fmt=__pkg/fmt.a",
+    ]
     link = link_importcfg(packages, MODINFO)
     assert link.splitlines() == [
         "packagefile fmt=__pkg/fmt.a",
@@ -152,9 +157,11 @@ def test_compile_steps_are_go_builds(packages: tuple[GoPackage, ...]) -> None:
     _, greeting, unix, main = packages
     # go build -n -trimpath: compile -o … -trimpath "$DIR=>example.com/…;$WORK/b002=>" -p … -lang=go1.27
     # -complete -buildid … -goversion go1.27.3 -c=2 -nolocalimports -importcfg … -embedcfg … -pack ./…go
-    # (the build ID aside: it never reaches the binary, whose own is empty).
+    # (the build ID aside: it never reaches the binary, whose own is empty), but with the export data and
+    # the linker's object in two files.
     assert compile_steps(greeting, AMD64, "1.27.3", ToolFlags()) == [[
-        "compile", "-o", "__pkg/example.com/features/internal/greeting.a",
+        "compile", "-o", "__pkg/example.com/features/internal/greeting.x",
+        "-linkobj", "__pkg/example.com/features/internal/greeting.a",
         "-trimpath",
         f"{SANDBOX}/testprojects/go/features/internal/greeting=>example.com/features/internal/greeting;{SANDBOX}/__obj=>",
         "-p", "example.com/features/internal/greeting", "-lang=go1.27", "-complete", "-goversion", "go1.27.3",

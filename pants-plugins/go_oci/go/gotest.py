@@ -1,0 +1,321 @@
+"""`pants test` for Go packages: each package's tests in their own cached process, as `go test` runs them.
+
+The test binary is built from the same package graph as binaries (go/graph.py): `go list -deps -test`
+names the test variants and writes the test main, every package compiles in its own cached process
+against its imports' export data, and the link is go's. The binary then runs in the package's
+directory with the package's files (testdata/ included) beside it, on this machine's platform.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from xml.etree import ElementTree
+from typing import Any, Iterable
+
+from pants.core.goals.test import TestExtraEnv, TestFieldSet, TestRequest, TestResult, TestSubsystem
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.engine.addresses import Address
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests, Snapshot
+from pants.engine.internals.selectors import MultiGet
+from pants.engine.platform import Platform as HostPlatform
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import Target
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_oci.go.analysis import FallibleGoTestAnalysis, GoBinaryAnalysis, GoTestAnalysis, GoTestAnalysisRequest
+from go_oci.go.graph import CompiledGoGraph, GoPackageGraphRequest
+from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
+from go_oci.platforms import Platform, host_go_platform
+from go_oci.subsystems.gotest import GoTestSubsystem
+from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget, GoSkipTestsField
+from go_oci.util_rules.build import explain_failure
+from go_oci.util_rules.modules import DownloadedGoModules, GoBuildContext, GoBuildContextRequest
+from go_oci.util_rules.sdk import trim_sandbox_paths
+
+# `go test`'s flags for the test binary (`go help testflag`), and whether each takes a value.
+_TEST_FLAGS = {
+    "bench": True, "benchmem": False, "benchtime": True, "count": True, "cpu": True, "failfast": False,
+    "fullpath": False, "list": True, "parallel": True, "run": True, "short": False, "shuffle": True,
+    "skip": True, "timeout": True, "v": False,
+}
+_TEST_BINARY_DIR = "__test"
+
+
+def binary_test_flags(args: Iterable[str]) -> tuple[str, ...]:
+    """`go test`'s flags as the test binary takes them (`-run X` -> `-test.run=X`); others pass as they are."""
+    result: list[str] = []
+    pending: str | None = None
+    for arg in args:
+        if pending is not None:
+            result.append(f"-test.{pending}={arg}")
+            pending = None
+            continue
+        match = re.fullmatch(r"--?([a-z]+)(=.*)?", arg)
+        name = match.group(1) if match else ""
+        if name not in _TEST_FLAGS:
+            result.append(arg)
+        elif match.group(2) is not None or not _TEST_FLAGS[name]:
+            result.append(f"-test.{name}{match.group(2) or ''}")
+        else:
+            pending = name
+    if pending is not None:
+        result.append(f"-test.{pending}")  # as go would: the binary reports the missing value
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class GoTestCounts:
+    passed: int
+    failed: int
+    skipped: int
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {what}" for n, what in ((self.passed, "passed"), (self.failed, "failed"), (self.skipped, "skipped")) if n) or "no tests ran"
+
+
+_RESULT_LINE = re.compile(r"^--- (PASS|FAIL|SKIP): ", re.M)
+
+
+def count_results(output: str) -> GoTestCounts:
+    """Top-level tests and examples as `go test -v` reports them (subtests are indented)."""
+    found = _RESULT_LINE.findall(output)
+    return GoTestCounts(found.count("PASS"), found.count("FAIL"), found.count("SKIP"))
+
+
+_EVENT = re.compile(r"^=== (?:RUN|NAME|CONT|PAUSE)\s+(\S+)")
+_RESULT = re.compile(r"^(\s*)--- (PASS|FAIL|SKIP): (\S+) \(([\d.]+)s\)")
+
+
+def junit_xml(import_path: str, output: str, exit_code: int) -> str:
+    """A JUnit report of `go test -v` output (what `pants test --test-report` collects for CI systems):
+    a test case per top-level test and example, with its log lines; a run that died outside any test
+    result (a panic, a timeout) is an error case with the output's end."""
+    logs: dict[str, list[str]] = {}
+    results: list[tuple[str, str, str]] = []
+    current = None
+    for line in output.splitlines():
+        event, result = _EVENT.match(line), _RESULT.match(line)
+        if event:
+            current = event.group(1).split("/")[0]
+        elif result and not result.group(1):
+            results.append((result.group(3), result.group(2), result.group(4)))
+        elif current is not None and line not in ("PASS", "FAIL"):  # the binary's verdict, not the test's
+            logs.setdefault(current, []).append(line)
+    suite = ElementTree.Element("testsuite", name=import_path)
+    counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
+    for name, status, seconds in results:
+        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=name, time=seconds)
+        counts["tests"] += 1
+        if status != "PASS":
+            tag = "failure" if status == "FAIL" else "skipped"
+            counts["failures" if status == "FAIL" else "skipped"] += 1
+            ElementTree.SubElement(case, tag, message=f"{name} {tag}").text = "\n".join(logs.get(name, []))
+    if exit_code != 0 and counts["failures"] == 0:
+        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=import_path, time="0")
+        ElementTree.SubElement(case, "error", message="the test binary failed").text = "\n".join(output.splitlines()[-60:])
+        counts["tests"] += 1
+        counts["errors"] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    testsuites = ElementTree.Element("testsuites")
+    testsuites.append(suite)
+    return ElementTree.tostring(testsuites, encoding="unicode")
+
+
+@dataclass(frozen=True)
+class GoTestFieldSet(TestFieldSet):
+    required_fields = (GoPackageSourcesField, GoImportPathField)
+
+    sources: GoPackageSourcesField
+    import_path: GoImportPathField
+
+    @classmethod
+    def opt_out(cls, tgt: Target) -> bool:
+        # Generated package targets list their files, so a package without tests is known here.
+        has_tests = any(f.endswith("_test.go") for f in tgt[GoPackageSourcesField].value or ())
+        return not isinstance(tgt, GoPackageTarget) or not has_tests or tgt[GoSkipTestsField].value
+
+
+class GoTestRequest(TestRequest):
+    tool_subsystem = GoTestSubsystem
+    field_set_type = GoTestFieldSet
+
+
+def package_dir(address: Address) -> str:
+    """A generated package target's directory (`svc:mod#./internal/api` -> `svc/internal/api`)."""
+    directory = os.path.normpath(os.path.join(address.spec_path, address.generated_name or "."))
+    return "" if directory == "." else directory
+
+
+@dataclass(frozen=True)
+class GoTestPackagesRequest:
+    address: Address  # a go_oci_package
+
+
+@dataclass(frozen=True)
+class CompiledGoTestPackages:
+    """A package compiled as `go test` and `go vet` see it, on this machine's platform: its test
+    variants and every package they import, compiled; or why not (a message naming the target)."""
+
+    analysis: GoTestAnalysis | None
+    graph: CompiledGoGraph | None
+    env: FrozenDict[str, str]
+    failure: str = ""
+
+
+@rule(desc="Compile a Go package with its tests", level=LogLevel.DEBUG)
+async def compile_go_test_packages(request: GoTestPackagesRequest, host: HostPlatform) -> CompiledGoTestPackages:
+    address, directory = request.address, package_dir(request.address)
+    context = await Get(GoBuildContext, GoBuildContextRequest(directory, f"the tests of {address}"))
+    modules = await Get(DownloadedGoModules, GoBuildContext, context)
+    platform = Platform(*host_go_platform(host))
+    env = FrozenDict(platform.go_env)
+    module = context.module_for_dir(directory)
+    assert module is not None
+    rel = os.path.relpath(directory or ".", module.dir or ".")
+    result = await Get(
+        FallibleGoTestAnalysis,
+        GoTestAnalysisRequest(
+            context.sources, modules.digest, module.dir, "." if rel == "." else f"./{rel}", directory,
+            FrozenDict({**env, **context.go_env}), f"Analyse the tests of {address}",
+        ),
+    )
+    if result.analysis is None:
+        return CompiledGoTestPackages(None, None, env, explain_failure(address, "analysing its tests", result.stderr))
+    analysis = result.analysis
+    sources = context.sources
+    if analysis.testmain is not None:
+        sources = await Get(Digest, MergeDigests([sources, analysis.testmain]))
+    graph = await Get(
+        CompiledGoGraph,
+        GoPackageGraphRequest(analysis.packages, env, (), str(platform), sources, modules.digest),
+    )
+    if graph.archives is None:
+        return CompiledGoTestPackages(analysis, None, env, explain_failure(address, "compiling its tests", graph.failure))
+    return CompiledGoTestPackages(analysis, graph, env)
+
+
+@dataclass(frozen=True)
+class GoTestBinaryRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class GoTestBinary:
+    digest: Digest | None  # `__test/__out/<package name>.test`
+    path: str
+    failure: str  # why it could not be built, for the user
+
+
+@rule(desc="Build a Go test binary", level=LogLevel.DEBUG)
+async def build_go_test_binary(request: GoTestBinaryRequest) -> GoTestBinary:
+    compiled = await Get(CompiledGoTestPackages, GoTestPackagesRequest(request.address))
+    analysis, graph = compiled.analysis, compiled.graph
+    if analysis is None or graph is None or graph.archives is None:
+        return GoTestBinary(None, "", compiled.failure)
+    if analysis.testmain is None:
+        return GoTestBinary(None, "", f"{request.address}: the package has no tests (no `_test.go` files).")
+    name = f"{os.path.basename(analysis.under_test)}.test"  # as `go test -c` names it
+    # As `go test` links: no symbol table or DWARF, and `testing.Testing()` reports true. No build info
+    # line: a test binary's `debug.ReadBuildInfo` reports none.
+    linked = await Get(
+        LinkedGoBinary,
+        GoLinkRequest(
+            GoBinaryAnalysis(analysis.packages, '""'), graph.archives, ("-s", "-w", "-X=testing.testBinary=1"),
+            name, compiled.env, f"Link the tests of {request.address}",
+        ),
+    )
+    if linked.digest is None:
+        return GoTestBinary(None, "", explain_failure(request.address, "linking its tests", linked.stderr))
+    binary = await Get(Digest, AddPrefix(linked.digest, _TEST_BINARY_DIR))
+    return GoTestBinary(binary, f"{_TEST_BINARY_DIR}/{LINK_OUT_DIR}/{name}", "")
+
+
+@rule(desc="Run Go tests", level=LogLevel.DEBUG)
+async def run_go_tests(
+    batch: GoTestRequest.Batch[GoTestFieldSet, Any],
+    test_subsystem: TestSubsystem,
+    go_test: GoTestSubsystem,
+    test_extra_env: TestExtraEnv,
+) -> TestResult:
+    field_set = batch.single_element
+    address = field_set.address
+    binary = await Get(GoTestBinary, GoTestBinaryRequest(address))
+    if binary.digest is None:
+        # A real (uncached) process reports the failure, so the package has its line in the summary.
+        reported = await Get(
+            FallibleProcessResult,
+            Process(
+                ("/bin/sh", "-c", 'printf "%s\\n" "$1"; exit 1', "report", binary.failure),
+                description=f"Report why the tests of {address} did not build",
+                cache_scope=ProcessCacheScope.PER_SESSION,
+                level=LogLevel.DEBUG,
+            ),
+        )
+        return TestResult.from_fallible_process_result(reported, address, test_subsystem.output)
+
+    files, extra_env = await MultiGet(
+        Get(SourceFiles, SourceFilesRequest([field_set.sources])),
+        Get(EnvironmentVars, EnvironmentVarsRequest(tuple(go_test.extra_env_vars))),
+    )
+    inputs = await Get(Digest, MergeDigests([binary.digest, files.snapshot.digest]))
+    directory = package_dir(address)
+    args = binary_test_flags(go_test.args)
+    timeout = go_test.timeout
+    argv = (
+        f"./{os.path.relpath(binary.path, directory or '.')}",
+        "-test.paniconexit0",
+        f"-test.timeout={timeout}s",
+        "-test.v=true",
+        *args,
+    )
+    rerun = test_subsystem.force or any(a.startswith("-test.count=") for a in args)
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            # Output and errors interleaved, as `go test` shows them.
+            ("/bin/sh", "-c", 'exec "$0" "$@" 2>&1', *argv),
+            description=f"Run the Go tests of {field_set.import_path.value}",
+            input_digest=inputs,
+            working_directory=directory or None,
+            env={**test_extra_env.env, **extra_env},
+            # go stops the tests at the timeout and prints where they were; this is the backstop.
+            timeout_seconds=timeout + 60,
+            cache_scope=ProcessCacheScope.PER_SESSION if rerun else ProcessCacheScope.SUCCESSFUL,
+            level=LogLevel.DEBUG,
+        ),
+    )
+    output = trim_sandbox_paths(result.stdout.decode(errors="replace"))
+    counts = count_results(output)
+    summary = f"go_oci: {field_set.import_path.value}: {counts}"
+    if "panic: test timed out after" in output:
+        summary += (
+            f"\ngo_oci: the tests of {address} ran longer than [go-test].timeout ({timeout}s) and were stopped; "
+            "the stacks above show where. Raise the timeout or fix the hang."
+        )
+    report = await Get(
+        Snapshot,
+        CreateDigest(
+            [FileContent(f"{address.path_safe_spec}.xml", junit_xml(field_set.import_path.value, output, result.exit_code).encode())]
+        ),
+    )
+    return TestResult(
+        xml_results=report,
+        exit_code=result.exit_code,
+        stdout=f"{output.rstrip()}\n{summary}\n",
+        stdout_digest=result.stdout_digest,
+        stderr="",
+        stderr_digest=result.stderr_digest,
+        addresses=(address,),
+        output_setting=test_subsystem.output,
+        result_metadata=result.metadata,
+    )
+
+
+def rules():
+    return [*collect_rules(), *GoTestRequest.rules()]
