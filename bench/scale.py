@@ -1323,10 +1323,11 @@ def describe() -> str:
     layers = ", ".join(f"{sum(p.layer == layer for p in library)} {layer}" for layer in ("leaf", "domain", "feature"))
     commands = [p for p in all_packages if p.layer == "command"]
     reach = sorted(len(_closure(c)) - 1 for c in commands)
+    serving = sum(any(d.name in HTTP_FEATURES for d in c.imports) for c in commands)
     return (
         f"{len(library)} library packages ({layers}; {len(HTTP_FEATURES)} features serve HTTP), "
-        f"{len(commands)} binaries (`cmd/svcNN`, linux/amd64) that each reach {reach[0]}-{reach[-1]} of them, "
-        f"{lines} lines of Go"
+        f"{len(commands)} binaries (`cmd/svcNN`, linux/amd64) that each reach {reach[0]}-{reach[-1]} of them "
+        f"({serving} reach net/http), {lines} lines of Go"
     )
 
 
