@@ -3,7 +3,7 @@
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules import pex_cli
 
-from go_oci.go import analysis, compile, gotest, graph, link, package_targets, stdlib, vet
+from go_oci.go import analysis, compile, cover, gotest, graph, link, package_targets, stdlib, vet
 from go_oci.go.lint import gofmt
 from go_oci.goals import package, package_image, publish_image, run, run_image, tailor
 from go_oci.target_types import (
@@ -32,6 +32,7 @@ def rules():
         *compile.rules(),
         *graph.rules(),
         *gotest.rules(),
+        *cover.rules(),
         *vet.rules(),
         *link.rules(),
         *build.rules(),

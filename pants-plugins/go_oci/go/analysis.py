@@ -30,6 +30,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_oci.go.cover import TESTMAIN_COVER_IMPORTS, UnexpectedTestmainError, cover_imports, cover_testmain
 from go_oci.go.package import TESTMAIN_DIR, GoPackage
 from go_oci.go.source import go_list_view
 from go_oci.util_rules.sdk import GoProcess
@@ -176,6 +177,7 @@ class GoTestAnalysisRequest:
     package_dir: str  # the package's directory, relative to the sandbox root
     env: FrozenDict[str, str]
     description: str
+    cover_mode: str = ""  # `go test -covermode`: set, count or atomic; "" without coverage
 
 
 @dataclass(frozen=True)
@@ -200,13 +202,16 @@ def _without_variant(import_path: str) -> str:
     return import_path.split(" [", 1)[0]
 
 
-def graph_of_tests_from_go_list(stdout: str, package_dir: str) -> tuple[str, tuple[GoPackage, ...], str]:
+def graph_of_tests_from_go_list(
+    stdout: str, package_dir: str, cover_mode: str = ""
+) -> tuple[str, tuple[GoPackage, ...], str]:
     """The package under test, the packages of its test binary and the test main's file, from `go list
     -deps -test -json`; for a package without tests, the package and its dependencies, and "".
 
     Only the test main's dependencies are kept (the package as built for binaries is replaced by its
     test variant), so each import path names one package and the variants get the plain paths that
-    go's compiler and linker see.
+    go's compiler and linker see. With `cover_mode` (`go list -cover`'s listing), the package under
+    test and the test main also import what coverage adds to them.
     """
     objects = parse_json_stream(stdout)
     by_id = {o["ImportPath"]: o for o in objects}
@@ -215,12 +220,18 @@ def graph_of_tests_from_go_list(stdout: str, package_dir: str) -> tuple[str, tup
         under_test, written = main["ImportPath"][: -len(".test")], main["GoFiles"][0]
     else:
         under_test, written = main["ImportPath"], ""
+    added: dict[str, tuple[str, ...]] = {}
+    if cover_mode and written:
+        added[main["ImportPath"]] = TESTMAIN_COVER_IMPORTS
+        for obj in objects:
+            if _without_variant(obj["ImportPath"]) == under_test:
+                added[obj["ImportPath"]] = cover_imports(obj.get("Name", ""), under_test, cover_mode)
     needed, stack = set(), [main["ImportPath"]]
     while stack:
         current = stack.pop()
         if current not in needed:
             needed.add(current)
-            stack.extend(i for i in by_id[current].get("Imports") or () if i in by_id)
+            stack.extend(i for i in [*(by_id[current].get("Imports") or ()), *added.get(current, ())] if i in by_id)
     tested = by_id.get(under_test) or next(o for o in objects if _without_variant(o["ImportPath"]) == under_test)
     root = sandbox_root_of(tested, package_dir)
     packages = []
@@ -229,7 +240,9 @@ def graph_of_tests_from_go_list(stdout: str, package_dir: str) -> tuple[str, tup
             continue
         plain = dict(obj)
         plain["ImportPath"] = _without_variant(obj["ImportPath"])
-        plain["Imports"] = [_without_variant(i) for i in obj.get("Imports") or ()]
+        plain["Imports"] = list(
+            dict.fromkeys([*(_without_variant(i) for i in obj.get("Imports") or ()), *added.get(obj["ImportPath"], ())])
+        )
         plain["ImportMap"] = {
             k: _without_variant(v) for k, v in (obj.get("ImportMap") or {}).items() if k != _without_variant(v)
         }
@@ -252,10 +265,12 @@ def graph_of_tests_from_go_list(stdout: str, package_dir: str) -> tuple[str, tup
 async def analyse_go_tests(request: GoTestAnalysisRequest) -> FallibleGoTestAnalysis:
     tests = f"{request.package_dir}/*_test.go" if request.package_dir else "*_test.go"
     view = await Get(GoListView, GoListViewRequest(request.sources, (tests,)))
+    # `-cover` lists the coverage runtime the test binary links.
+    cover = ("-cover", f"-covermode={request.cover_mode}") if request.cover_mode else ()
     result = await Get(
         FallibleProcessResult,
         GoProcess(
-            ("list", "-deps", "-test", f"-json={LIST_FIELDS},{_TEST_FIELDS}", request.package_arg),
+            ("list", "-deps", "-test", *cover, f"-json={LIST_FIELDS},{_TEST_FIELDS}", request.package_arg),
             request.description,
             view.digest,
             working_dir=request.working_dir,
@@ -267,14 +282,26 @@ async def analyse_go_tests(request: GoTestAnalysisRequest) -> FallibleGoTestAnal
     )
     if result.exit_code != 0:
         return FallibleGoTestAnalysis(None, result.stderr.decode())
-    under_test, packages, written = graph_of_tests_from_go_list(result.stdout.decode(), request.package_dir)
+    under_test, packages, written = graph_of_tests_from_go_list(
+        result.stdout.decode(), request.package_dir, request.cover_mode
+    )
     if not written:
         return FallibleGoTestAnalysis(GoTestAnalysis(under_test, packages, None), "")
     written = written[written.index(f"/{_TEST_CACHE}/") + 1 :]
+    path = f"{TESTMAIN_DIR}/_testmain.go"
+    if request.cover_mode:
+        # `go list` writes the test main without the coverage set-up that `go test -cover` adds.
+        listed_main = await Get(DigestContents, DigestSubset(result.output_digest, PathGlobs([written])))
+        try:
+            source = cover_testmain(listed_main[0].content.decode(), request.cover_mode, under_test)
+        except UnexpectedTestmainError as e:
+            return FallibleGoTestAnalysis(None, str(e))
+        main = await Get(Digest, CreateDigest([FileContent(path, source.encode())]))
+        return FallibleGoTestAnalysis(GoTestAnalysis(under_test, packages, main), "")
     entries = await Get(DigestEntries, Digest, result.output_digest)
     testmain = next(e for e in entries if isinstance(e, FileEntry) and e.path == written)
     # Renamed without reading the bytes: a FileEntry names content already in the store.
-    main = await Get(Digest, CreateDigest([FileEntry(f"{TESTMAIN_DIR}/_testmain.go", testmain.file_digest)]))
+    main = await Get(Digest, CreateDigest([FileEntry(path, testmain.file_digest)]))
     return FallibleGoTestAnalysis(GoTestAnalysis(under_test, packages, main), "")
 
 

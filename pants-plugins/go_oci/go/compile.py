@@ -17,6 +17,7 @@ from typing import Mapping
 
 from pants.engine.fs import (
     EMPTY_DIGEST,
+    AddPrefix,
     CreateDigest,
     Digest,
     DigestContents,
@@ -31,9 +32,10 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_oci.go.cover import cover_pkgcfg, cover_var, covered_files
 from go_oci.go.importcfg import compile_importcfg, embedcfg
 from go_oci.go.package import OBJ_DIR, TESTMAIN_DIR, GoPackage, archive_path, export_path
-from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoProcess, shell_word
+from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoCover, GoProcess, script_line
 
 # The compiler's backend concurrency (`-c`), fixed so the argv is the same on every machine; the output
 # does not depend on it.
@@ -118,9 +120,41 @@ class ToolFlags:
     asmflags: tuple[str, ...] = ()
 
 
-def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, flags: ToolFlags) -> list[list[str]]:
+_COVER_DIR = "__cover"
+_PKGCFG = f"{OBJ_DIR}/pkgcfg.txt"
+_COVER_OUTFILES = f"{OBJ_DIR}/coveroutfiles.txt"
+_COVERAGECFG = f"{OBJ_DIR}/coveragecfg"
+
+
+def _instrumented(name: str) -> str:
+    return f"{OBJ_DIR}/{name[: -len('.go')]}.cover.go"
+
+
+def cover_step(package: GoPackage, mode: str) -> list[str]:
+    """The cover run `go test -cover` starts before compiling the package: it writes `covervars.go`, then
+    an instrumented copy of each file, and the `coveragecfg`."""
+    src = source_dir(package)
+    return [
+        f"{SANDBOX}/{_COVER_DIR}/{GoCover.exe}", "-pkgcfg", _PKGCFG, "-mode", mode, "-var",
+        cover_var(package.import_path), "-outfilelist", _COVER_OUTFILES,
+        *(f"{in_sandbox(src)}/{f}" for f in covered_files(package)),
+    ]
+
+
+def cover_config_files(package: GoPackage) -> list[FileContent]:
+    """What the cover step reads: its package config, and the files to write (covervars.go first)."""
+    outputs = [f"{OBJ_DIR}/covervars.go", *(_instrumented(f) for f in covered_files(package))]
+    return [
+        FileContent(_PKGCFG, cover_pkgcfg(package, _COVERAGECFG).encode()),
+        FileContent(_COVER_OUTFILES, "".join(f"{o}\n" for o in outputs).encode()),
+    ]
+
+
+def compile_steps(
+    package: GoPackage, env: Mapping[str, str], sdk_version: str, flags: ToolFlags, covered: bool = False
+) -> list[list[str]]:
     """The tool runs (`compile …`, `asm …`) that build the package's export data and archive, as `go
-    build -trimpath` runs them."""
+    build -trimpath` runs them; `covered`: from the files `cover_step` wrote, as `go test -cover` does."""
     src = source_dir(package)
     std = ["-std"] if package.standard else []
     asm = [
@@ -141,6 +175,8 @@ def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, 
     if env["GOOS"] == "plan9" or env["GOARCH"] == "wasm" or package.dir == TESTMAIN_DIR:
         gc.append("-dwarf=false")  # as go: no DWARF where the linker keeps none (a test main's -s -w too)
     gc += ["-goversion", f"go{sdk_version}"]
+    if covered:
+        gc.append(f"-coveragecfg={_COVERAGECFG}")
     if s_files:
         gc += ["-symabis", f"{OBJ_DIR}/symabis"]
     gc += [_CONCURRENCY, *flags.gcflags, "-nolocalimports", "-importcfg", f"{OBJ_DIR}/importcfg"]
@@ -149,7 +185,10 @@ def compile_steps(package: GoPackage, env: Mapping[str, str], sdk_version: str, 
     gc.append("-pack")
     if s_files:
         gc += ["-asmhdr", f"{OBJ_DIR}/go_asm.h"]
-    gc += [f"{src}/{f}" if src else f for f in package.go_files]
+    instrumented = set(covered_files(package)) if covered else set()
+    if covered:
+        gc.append(f"{OBJ_DIR}/covervars.go")
+    gc += [_instrumented(f) if f in instrumented else f"{src}/{f}" if src else f for f in package.go_files]
     steps.append(gc)
     for s_file, name in zip(s_files, package.s_files):
         steps.append([*asm, "-o", f"{OBJ_DIR}/{name[: -len('.s')]}.o", s_file])
@@ -181,7 +220,7 @@ def pack(archive: bytes, members: list[tuple[str, bytes]]) -> bytes:
 
 
 def tool_script(steps: list[list[str]]) -> str:
-    return "".join(" ".join(shell_word(a) for a in ["tool", *step]) + "\n" for step in steps)
+    return "".join(script_line(["tool", *step]) for step in steps)
 
 
 @dataclass(frozen=True)
@@ -194,6 +233,9 @@ class GoCompileRequest:
     dependencies: tuple["GoCompileRequest", ...]  # the direct imports compiled by this rule
     prebuilt: Digest  # archives of the other direct imports (the batched standard library), `__pkg/…`
     flags: ToolFlags = ToolFlags()
+    # `go test -cover`'s instrumentation: set, count or atomic for the package under test, `testmain`
+    # for the test main; "" for none.
+    cover_mode: str = ""
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -202,7 +244,7 @@ class GoCompileRequest:
             self,
             "_hash",
             hash((self.package, self.env, self.platform, self.sdk_version, self.sources, self.dependencies,
-                  self.prebuilt, self.flags)),
+                  self.prebuilt, self.flags, self.cover_mode)),
         )
 
     def __hash__(self) -> int:
@@ -221,7 +263,7 @@ class CompiledGoPackage:
 
 
 @rule(desc="Compile a Go package", level=LogLevel.DEBUG)
-async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
+async def compile_go_package(request: GoCompileRequest, cover: GoCover) -> CompiledGoPackage:
     package = request.package
     compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, d) for d in request.dependencies)
     failed = next((c for c in compiled if c.digest is None), None)
@@ -235,24 +277,30 @@ async def compile_go_package(request: GoCompileRequest) -> CompiledGoPackage:
     if package.s_files:
         # As go does: -gensymabis needs a go_asm.h to include, and its parse is lax enough for an empty one.
         files.append(FileContent(f"{OBJ_DIR}/go_asm.h", b""))
+    # As go does, a package with nothing but tests is compiled as it is.
+    covered = bool(request.cover_mode and covered_files(package))
+    if covered:
+        files += cover_config_files(package)
     config = await Get(Digest, CreateDigest(files))
+    tool = await Get(Digest, AddPrefix(cover.digest, _COVER_DIR)) if covered else EMPTY_DIGEST
     prebuilt = (
         await Get(Digest, DigestSubset(request.prebuilt, PathGlobs(prebuilt_paths))) if prebuilt_paths else EMPTY_DIGEST
     )
-    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, *(c.export for c in compiled)]))
-    steps = compile_steps(package, request.env, request.sdk_version, request.flags)
+    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, tool, *(c.export for c in compiled)]))
+    steps = compile_steps(package, request.env, request.sdk_version, request.flags, covered)
+    script = script_line(cover_step(package, request.cover_mode)) if covered else ""
     objects = object_files(package)
     assembled = [o for o in objects if o.startswith(f"{OBJ_DIR}/")]
     result = await Get(
         FallibleProcessResult,
         GoProcess(
             (),
-            f"Compile {package.import_path} for {request.platform}",
+            f"Compile {package.import_path} for {request.platform}{' with coverage' if covered else ''}",
             inputs,
             env=request.env,
             output_files=(archive_path(package.import_path), export_path(package.import_path), *assembled),
             level=LogLevel.INFO,
-            script=tool_script(steps),
+            script=script + tool_script(steps),
         ),
     )
     if result.exit_code != 0:

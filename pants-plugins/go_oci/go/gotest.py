@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from xml.etree import ElementTree
 from typing import Any, Iterable
@@ -18,7 +19,16 @@ from pants.core.goals.test import TestExtraEnv, TestFieldSet, TestRequest, TestR
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
-from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests, Snapshot
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    Directory,
+    FileContent,
+    MergeDigests,
+    Snapshot,
+)
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
@@ -28,6 +38,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.go.analysis import FallibleGoTestAnalysis, GoBinaryAnalysis, GoTestAnalysis, GoTestAnalysisRequest
+from go_oci.go.cover import TESTMAIN_MODE, GoCoverageData
 from go_oci.go.graph import CompiledGoGraph, GoPackageGraphRequest
 from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
 from go_oci.platforms import Platform, host_go_platform
@@ -44,6 +55,8 @@ _TEST_FLAGS = {
     "skip": True, "timeout": True, "v": False,
 }
 _TEST_BINARY_DIR = "__test"
+_GOCOVERDIR = "__gocoverdir"
+_PROFILE = "__cover.out"
 
 
 def binary_test_flags(args: Iterable[str]) -> tuple[str, ...]:
@@ -155,6 +168,7 @@ def package_dir(address: Address) -> str:
 @dataclass(frozen=True)
 class GoTestPackagesRequest:
     address: Address  # a go_oci_package
+    cover_mode: str = ""  # `go test -covermode` (set, count, atomic), or "" to build without coverage
 
 
 @dataclass(frozen=True)
@@ -182,7 +196,7 @@ async def compile_go_test_packages(request: GoTestPackagesRequest, host: HostPla
         FallibleGoTestAnalysis,
         GoTestAnalysisRequest(
             context.sources, modules.digest, module.dir, "." if rel == "." else f"./{rel}", directory,
-            FrozenDict({**env, **context.go_env}), f"Analyse the tests of {address}",
+            FrozenDict({**env, **context.go_env}), f"Analyse the tests of {address}", request.cover_mode,
         ),
     )
     if result.analysis is None:
@@ -191,9 +205,13 @@ async def compile_go_test_packages(request: GoTestPackagesRequest, host: HostPla
     sources = context.sources
     if analysis.testmain is not None:
         sources = await Get(Digest, MergeDigests([sources, analysis.testmain]))
+    cover: FrozenDict[str, str] = FrozenDict()
+    if request.cover_mode and analysis.testmain is not None:
+        # As `go test -cover` does: the package under test, and the test main (registration only).
+        cover = FrozenDict({analysis.under_test: request.cover_mode, analysis.packages[-1].import_path: TESTMAIN_MODE})
     graph = await Get(
         CompiledGoGraph,
-        GoPackageGraphRequest(analysis.packages, env, (), str(platform), sources, modules.digest),
+        GoPackageGraphRequest(analysis.packages, env, (), str(platform), sources, modules.digest, cover=cover),
     )
     if graph.archives is None:
         return CompiledGoTestPackages(analysis, None, env, explain_failure(address, "compiling its tests", graph.failure))
@@ -203,6 +221,7 @@ async def compile_go_test_packages(request: GoTestPackagesRequest, host: HostPla
 @dataclass(frozen=True)
 class GoTestBinaryRequest:
     address: Address
+    cover_mode: str = ""  # as GoTestPackagesRequest's
 
 
 @dataclass(frozen=True)
@@ -214,7 +233,7 @@ class GoTestBinary:
 
 @rule(desc="Build a Go test binary", level=LogLevel.DEBUG)
 async def build_go_test_binary(request: GoTestBinaryRequest) -> GoTestBinary:
-    compiled = await Get(CompiledGoTestPackages, GoTestPackagesRequest(request.address))
+    compiled = await Get(CompiledGoTestPackages, GoTestPackagesRequest(request.address, request.cover_mode))
     analysis, graph = compiled.analysis, compiled.graph
     if analysis is None or graph is None or graph.archives is None:
         return GoTestBinary(None, "", compiled.failure)
@@ -245,7 +264,8 @@ async def run_go_tests(
 ) -> TestResult:
     field_set = batch.single_element
     address = field_set.address
-    binary = await Get(GoTestBinary, GoTestBinaryRequest(address))
+    cover_mode = go_test.cover_mode.value if test_subsystem.use_coverage else ""
+    binary = await Get(GoTestBinary, GoTestBinaryRequest(address, cover_mode))
     if binary.digest is None:
         # A real (uncached) process reports the failure, so the package has its line in the summary.
         reported = await Get(
@@ -263,8 +283,24 @@ async def run_go_tests(
         Get(SourceFiles, SourceFilesRequest([field_set.sources])),
         Get(EnvironmentVars, EnvironmentVarsRequest(tuple(go_test.extra_env_vars))),
     )
-    inputs = await Get(Digest, MergeDigests([binary.digest, files.snapshot.digest]))
     directory = package_dir(address)
+    # Output and errors interleaved, as `go test` shows them.
+    shell, working_directory = 'exec "$0" "$@" 2>&1', directory or None
+    coverage_args: tuple[str, ...] = ()
+    coverage_dir = EMPTY_DIGEST
+    if cover_mode:
+        # As `go test -cover` runs the binary: it writes coverage data to the (existing) directory and, as it
+        # exits, the text profile. Both are kept out of the package's directory, where the tests could see
+        # them, so in the sandbox's root; Pants collects outputs only below the working directory, so the
+        # shell enters the package's.
+        coverage_args = tuple(
+            f"-test.{flag}={os.path.relpath(path, directory or '.')}"
+            for flag, path in (("gocoverdir", _GOCOVERDIR), ("coverprofile", _PROFILE))
+        )
+        coverage_dir = await Get(Digest, CreateDigest([Directory(_GOCOVERDIR)]))
+        if directory:
+            shell, working_directory = f"cd {shlex.quote(directory)} && {shell}", None
+    inputs = await Get(Digest, MergeDigests([binary.digest, files.snapshot.digest, coverage_dir]))
     args = binary_test_flags(go_test.args)
     timeout = go_test.timeout
     argv = (
@@ -272,24 +308,27 @@ async def run_go_tests(
         "-test.paniconexit0",
         f"-test.timeout={timeout}s",
         "-test.v=true",
+        *coverage_args,
         *args,
     )
     rerun = test_subsystem.force or any(a.startswith("-test.count=") for a in args)
     result = await Get(
         FallibleProcessResult,
         Process(
-            # Output and errors interleaved, as `go test` shows them.
-            ("/bin/sh", "-c", 'exec "$0" "$@" 2>&1', *argv),
+            ("/bin/sh", "-c", shell, *argv),
             description=f"Run the Go tests of {field_set.import_path.value}",
             input_digest=inputs,
-            working_directory=directory or None,
+            working_directory=working_directory,
             env={**test_extra_env.env, **extra_env},
             # go stops the tests at the timeout and prints where they were; this is the backstop.
             timeout_seconds=timeout + 60,
             cache_scope=ProcessCacheScope.PER_SESSION if rerun else ProcessCacheScope.SUCCESSFUL,
+            output_files=(_PROFILE,) if cover_mode else (),
             level=LogLevel.DEBUG,
         ),
     )
+    # The output is the profile alone, or nothing if the binary died first.
+    coverage = GoCoverageData(address, field_set.import_path.value, result.output_digest) if cover_mode else None
     output = trim_sandbox_paths(result.stdout.decode(errors="replace"))
     counts = count_results(output)
     summary = f"go_oci: {field_set.import_path.value}: {counts}"
@@ -314,6 +353,7 @@ async def run_go_tests(
         addresses=(address,),
         output_setting=test_subsystem.output,
         result_metadata=result.metadata,
+        coverage_data=coverage,
     )
 
 

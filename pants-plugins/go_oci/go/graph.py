@@ -32,6 +32,8 @@ class GoPackageGraphRequest:
     # `go build -gcflags=…` applies to the packages named on its command line: the main package.
     flags: ToolFlags = ToolFlags()
     flags_for: str = ""  # the import path that gets `flags`
+    # `go test -cover`: the packages to instrument, by import path, and how (GoCompileRequest.cover_mode).
+    cover: FrozenDict[str, str] = FrozenDict()
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ async def compile_package_graph(request: GoPackageGraphRequest, sdk: GoSdk) -> C
             dependencies=tuple(requests[i] for i in package.imports if i in requests),
             prebuilt=stdlib.digest,
             flags=request.flags if package.import_path == request.flags_for else ToolFlags(),
+            cover_mode=request.cover.get(package.import_path, ""),
         )
     compiled = await MultiGet(Get(CompiledGoPackage, GoCompileRequest, r) for r in requests.values())
     failed = next((c for c in compiled if c.digest is None), None)

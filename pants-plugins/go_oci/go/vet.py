@@ -27,7 +27,7 @@ from go_oci.go.gotest import CompiledGoTestPackages, GoTestPackagesRequest
 from go_oci.go.package import GoPackage, archive_path, export_path
 from go_oci.subsystems.govet import GoVetSubsystem
 from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget
-from go_oci.util_rules.sdk import SANDBOX, GoProcess, GoSdk, GoVet, shell_word, trim_sandbox_paths
+from go_oci.util_rules.sdk import SANDBOX, GoProcess, GoSdk, GoVet, script_line, trim_sandbox_paths
 
 _VET_DIR = "__vet"
 _CONFIG = "__obj/vet.cfg"
@@ -107,7 +107,7 @@ async def vet_package(request: VetPackageRequest, vet: GoVet, sdk: GoSdk, subsys
             (),
             request.description,
             inputs,
-            script=" ".join(shell_word(a) for a in (f"{SANDBOX}/{_VET_DIR}/{GoVet.exe}", *subsystem.args, _CONFIG)) + "\n",
+            script=script_line((f"{SANDBOX}/{_VET_DIR}/{GoVet.exe}", *subsystem.args, _CONFIG)),
             level=LogLevel.INFO,
         ),
     )

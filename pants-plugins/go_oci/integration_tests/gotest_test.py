@@ -5,6 +5,7 @@ vet's findings and gofmt's files."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -66,7 +67,8 @@ def test_go_tests_run_per_package_with_gos_output(tmp_path: Path) -> None:
 
     # An edit recompiles and reruns only what imports the edited package.
     calc = repo.root / PROJECT / "calc/calc.go"
-    calc.write_text(calc.read_text() + "\nfunc unusedHelper() int { return 42 }\n")
+    # (New text on every run: the local store is shared with earlier runs on this machine.)
+    calc.write_text(calc.read_text() + f"\nfunc unusedHelper() int {{ return {uuid.uuid4().int % 1000003} }}\n")
     third = repo.run("test", f"{PROJECT}:mod#./calc", f"{PROJECT}:mod#./fixtures").assert_success()
     assert re.search(rf"^✓ {PROJECT}:mod#./calc succeeded in [\d.]+s\.$", third.stderr, re.M)
     assert re.search(rf"^✓ {PROJECT}:mod#./fixtures succeeded in [^\n]*\(cached locally\)\.$", third.stderr, re.M)

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from pants.option.option_types import ArgsListOption, IntOption, SkipOption, StrListOption
+from enum import Enum
+
+from pants.option.option_types import ArgsListOption, EnumOption, IntOption, SkipOption, StrListOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
+
+
+class GoCoverMode(Enum):
+    SET = "set"
+    COUNT = "count"
+    ATOMIC = "atomic"
 
 
 class GoTestSubsystem(Subsystem):
@@ -42,6 +50,18 @@ class GoTestSubsystem(Subsystem):
             """
             Environment variables the tests see, besides `[test].extra_env_vars`: `NAME=value`, or
             `NAME` to pass this machine's value on (it is part of the cache key).
+            """
+        ),
+    )
+    cover_mode = EnumOption(
+        default=GoCoverMode.SET,
+        help=softwrap(
+            """
+            With `pants test --use-coverage`, what a package's cover profile counts for each block of
+            code (`go test -covermode`): `set`, whether it ran; `count`, how many times; `atomic`, how
+            many times, counted atomically (for tests that run the code from several goroutines at once;
+            slower). As with `go test -cover`, only the package under test is instrumented. The profiles
+            are written to `dist/coverage/go/`, one per package and `all.out`, all of them merged.
             """
         ),
     )

@@ -105,6 +105,11 @@ def shell_word(arg: str) -> str:
     return '"$root"'.join(shlex.quote(part) if part else "" for part in arg.split(SANDBOX)) or "''"
 
 
+def script_line(argv: Iterable[str]) -> str:
+    """One command of a GoProcess script, each argument a `shell_word`."""
+    return " ".join(shell_word(a) for a in argv) + "\n"
+
+
 def trim_sandbox_paths(text: str) -> str:
     """The compiler's own message, without the temporary directory it ran in."""
     return _SANDBOX_PATH.sub("", text)
@@ -112,7 +117,8 @@ def trim_sandbox_paths(text: str) -> str:
 
 @dataclass(frozen=True)
 class PinnedGoSdk:
-    """The whole SDK as resolved and checked against its pin: what `GoSdk`, `Gofmt` and `GoVet` are cut from."""
+    """The whole SDK as resolved and checked against its pin: what `GoSdk`, `Gofmt`, `GoVet` and `GoCover`
+    are cut from."""
 
     digest: Digest
     version: str
@@ -139,6 +145,14 @@ class GoVet:
 
     digest: Digest  # holds `exe` at its root
     exe = "vet"
+
+
+@dataclass(frozen=True)
+class GoCover:
+    """The pinned SDK's cover tool alone (for `pants test --use-coverage`), for the same reason as `Gofmt`."""
+
+    digest: Digest  # holds `exe` at its root
+    exe = "cover"
 
 
 @dataclass(frozen=True)
@@ -248,11 +262,21 @@ async def setup_gofmt(pinned: PinnedGoSdk) -> Gofmt:
     return Gofmt(await Get(Digest, RemovePrefix(found, "bin")))
 
 
+async def _host_tool(pinned: PinnedGoSdk, host: HostPlatform, name: str) -> Digest:
+    """One of the SDK's `pkg/tool/<host>/` tools, alone at the digest's root."""
+    tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
+    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"{tool_dir}/{name}"])))
+    return await Get(Digest, RemovePrefix(found, tool_dir))
+
+
 @rule(desc="Set up the pinned Go SDK's vet", level=LogLevel.DEBUG)
 async def setup_go_vet(pinned: PinnedGoSdk, host: HostPlatform) -> GoVet:
-    tool_dir = "pkg/tool/{}_{}".format(*host_go_platform(host))
-    found = await Get(Digest, DigestSubset(pinned.digest, PathGlobs([f"{tool_dir}/{GoVet.exe}"])))
-    return GoVet(await Get(Digest, RemovePrefix(found, tool_dir)))
+    return GoVet(await _host_tool(pinned, host, GoVet.exe))
+
+
+@rule(desc="Set up the pinned Go SDK's cover", level=LogLevel.DEBUG)
+async def setup_go_cover(pinned: PinnedGoSdk, host: HostPlatform) -> GoCover:
+    return GoCover(await _host_tool(pinned, host, GoCover.exe))
 
 
 def _check_wheel_pin(subsystem: GoSdkSubsystem, host: HostPlatform, sdk: Digest) -> None:
