@@ -1089,8 +1089,9 @@ _NOTE_FUNCTIONS = {
     "document": "noteDocument",
 }
 
-# The line of the edited leaf's Normalize that the body edit rewrites. Normalize is too large for the
-# compiler to inline, so the edit changes the leaf's object code but not its export data.
+# The line of the edited leaf's Normalize that the body edits rewrite or add a line after. Normalize is
+# too large for the compiler to inline, so rewriting it changes the leaf's object code but not its
+# export data.
 _LIMIT_LINE = re.compile(r"^\tlimit := \d+$", re.M)
 
 
@@ -1368,6 +1369,16 @@ def edit_leaf_body(root: Path, n: int) -> None:
     text, count = _LIMIT_LINE.subn(f"\tlimit := {4096 + n}", path.read_text())
     assert count == 1, f"{path}: no `limit :=` line to edit"
     path.write_text(text)
+
+
+def add_leaf_line(root: Path, n: int) -> None:
+    """A line added inside a function body of the shared leaf (after Normalize's limit), which moves
+    the lines of every declaration below it."""
+    path = _edited_leaf(root)
+    text = path.read_text()
+    limit = _LIMIT_LINE.search(text)
+    assert limit is not None, f"{path}: no `limit :=` line to add a line after"
+    path.write_text(f"{text[: limit.end()]}\n\tlimit = max(limit, {n}){text[limit.end():]}")
 
 
 def add_leaf_function(root: Path, n: int) -> None:
