@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -33,7 +33,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.go.cover import cover_pkgcfg, cover_var, covered_files
-from go_oci.go.importcfg import compile_importcfg, embedcfg
+from go_oci.go.importcfg import compile_importcfg, embedcfg, import_files
 from go_oci.go.package import OBJ_DIR, TESTMAIN_DIR, GoPackage, archive_path, export_path
 from go_oci.util_rules.sdk import SANDBOX, SDK_DIR, GoCover, GoProcess, script_line
 
@@ -262,6 +262,17 @@ class CompiledGoPackage:
     failure: str = ""  # the compiler's message; names the failing package
 
 
+async def import_inputs(package: GoPackage, compiled: Sequence[CompiledGoPackage], prebuilt: Digest) -> Digest:
+    """The files `import_files` names for `package`: the export data of its imports in `compiled`, and the
+    archives of the others (the standard library's) out of `prebuilt`."""
+    own = {c.import_path for c in compiled}
+    prebuilt_paths = [path for dep, path in import_files(package, own).items() if dep not in own]
+    archives = (
+        await Get(Digest, DigestSubset(prebuilt, PathGlobs(prebuilt_paths))) if prebuilt_paths else EMPTY_DIGEST
+    )
+    return await Get(Digest, MergeDigests([archives, *(c.export for c in compiled if c.export)]))
+
+
 @rule(desc="Compile a Go package", level=LogLevel.DEBUG)
 async def compile_go_package(request: GoCompileRequest, cover: GoCover) -> CompiledGoPackage:
     package = request.package
@@ -270,7 +281,6 @@ async def compile_go_package(request: GoCompileRequest, cover: GoCover) -> Compi
     if failed is not None:
         return CompiledGoPackage(package.import_path, None, failure=failed.failure)
     own = {d.package.import_path for d in request.dependencies}
-    prebuilt_paths = [archive_path(i) for i in package.archive_imports if i not in own]
     files = [FileContent(f"{OBJ_DIR}/importcfg", compile_importcfg(package, own).encode())]
     if package.embed_files:
         files.append(FileContent(f"{OBJ_DIR}/embedcfg", embedcfg(package).encode()))
@@ -283,10 +293,8 @@ async def compile_go_package(request: GoCompileRequest, cover: GoCover) -> Compi
         files += cover_config_files(package)
     config = await Get(Digest, CreateDigest(files))
     tool = await Get(Digest, AddPrefix(cover.digest, _COVER_DIR)) if covered else EMPTY_DIGEST
-    prebuilt = (
-        await Get(Digest, DigestSubset(request.prebuilt, PathGlobs(prebuilt_paths))) if prebuilt_paths else EMPTY_DIGEST
-    )
-    inputs = await Get(Digest, MergeDigests([request.sources, config, prebuilt, tool, *(c.export for c in compiled)]))
+    imports = await import_inputs(package, compiled, request.prebuilt)
+    inputs = await Get(Digest, MergeDigests([request.sources, config, imports, tool]))
     steps = compile_steps(package, request.env, request.sdk_version, request.flags, covered)
     script = script_line(cover_step(package, request.cover_mode)) if covered else ""
     objects = object_files(package)

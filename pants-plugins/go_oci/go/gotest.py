@@ -41,6 +41,7 @@ from go_oci.go.analysis import FallibleGoTestAnalysis, GoBinaryAnalysis, GoTestA
 from go_oci.go.cover import TESTMAIN_MODE, GoCoverageData
 from go_oci.go.graph import CompiledGoGraph, GoPackageGraphRequest
 from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
+from go_oci.go.package_targets import package_dir
 from go_oci.platforms import Platform, host_go_platform
 from go_oci.subsystems.gotest import GoTestSubsystem
 from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget, GoSkipTestsField
@@ -81,33 +82,21 @@ def binary_test_flags(args: Iterable[str]) -> tuple[str, ...]:
     return tuple(result)
 
 
-@dataclass(frozen=True)
-class GoTestCounts:
-    passed: int
-    failed: int
-    skipped: int
-
-    def __str__(self) -> str:
-        return ", ".join(f"{n} {what}" for n, what in ((self.passed, "passed"), (self.failed, "failed"), (self.skipped, "skipped")) if n) or "no tests ran"
-
-
-_RESULT_LINE = re.compile(r"^--- (PASS|FAIL|SKIP): ", re.M)
-
-
-def count_results(output: str) -> GoTestCounts:
-    """Top-level tests and examples as `go test -v` reports them (subtests are indented)."""
-    found = _RESULT_LINE.findall(output)
-    return GoTestCounts(found.count("PASS"), found.count("FAIL"), found.count("SKIP"))
-
-
 _EVENT = re.compile(r"^=== (?:RUN|NAME|CONT|PAUSE)\s+(\S+)")
 _RESULT = re.compile(r"^(\s*)--- (PASS|FAIL|SKIP): (\S+) \(([\d.]+)s\)")
 
 
-def junit_xml(import_path: str, output: str, exit_code: int) -> str:
-    """A JUnit report of `go test -v` output (what `pants test --test-report` collects for CI systems):
-    a test case per top-level test and example, with its log lines; a run that died outside any test
-    result (a panic, a timeout) is an error case with the output's end."""
+@dataclass(frozen=True)
+class GoTestCase:
+    """A top-level test or example as `go test -v` reports it (subtests are part of its log)."""
+
+    name: str
+    status: str  # PASS, FAIL or SKIP
+    seconds: str
+    log: tuple[str, ...]  # the lines it printed, its subtests' results included
+
+
+def parse_test_cases(output: str) -> tuple[GoTestCase, ...]:
     logs: dict[str, list[str]] = {}
     results: list[tuple[str, str, str]] = []
     current = None
@@ -119,15 +108,37 @@ def junit_xml(import_path: str, output: str, exit_code: int) -> str:
             results.append((result.group(3), result.group(2), result.group(4)))
         elif current is not None and line not in ("PASS", "FAIL"):  # the binary's verdict, not the test's
             logs.setdefault(current, []).append(line)
+    return tuple(GoTestCase(name, status, seconds, tuple(logs.get(name, ()))) for name, status, seconds in results)
+
+
+@dataclass(frozen=True)
+class GoTestCounts:
+    passed: int
+    failed: int
+    skipped: int
+
+    @classmethod
+    def of(cls, cases: Iterable[GoTestCase]) -> "GoTestCounts":
+        statuses = [c.status for c in cases]
+        return cls(statuses.count("PASS"), statuses.count("FAIL"), statuses.count("SKIP"))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {what}" for n, what in ((self.passed, "passed"), (self.failed, "failed"), (self.skipped, "skipped")) if n) or "no tests ran"
+
+
+def junit_xml(import_path: str, cases: Iterable[GoTestCase], output: str, exit_code: int) -> str:
+    """A JUnit report of the test cases (what `pants test --test-report` collects for CI systems), each
+    with its log lines; a run that died outside any test result (a panic, a timeout) is an error case
+    with the output's end."""
     suite = ElementTree.Element("testsuite", name=import_path)
     counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
-    for name, status, seconds in results:
-        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=name, time=seconds)
+    for test in cases:
+        case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=test.name, time=test.seconds)
         counts["tests"] += 1
-        if status != "PASS":
-            tag = "failure" if status == "FAIL" else "skipped"
-            counts["failures" if status == "FAIL" else "skipped"] += 1
-            ElementTree.SubElement(case, tag, message=f"{name} {tag}").text = "\n".join(logs.get(name, []))
+        if test.status != "PASS":
+            tag = "failure" if test.status == "FAIL" else "skipped"
+            counts["failures" if test.status == "FAIL" else "skipped"] += 1
+            ElementTree.SubElement(case, tag, message=f"{test.name} {tag}").text = "\n".join(test.log)
     if exit_code != 0 and counts["failures"] == 0:
         case = ElementTree.SubElement(suite, "testcase", classname=import_path, name=import_path, time="0")
         ElementTree.SubElement(case, "error", message="the test binary failed").text = "\n".join(output.splitlines()[-60:])
@@ -159,12 +170,6 @@ class GoTestRequest(TestRequest):
     field_set_type = GoTestFieldSet
 
 
-def package_dir(address: Address) -> str:
-    """A generated package target's directory (`svc:mod#./internal/api` -> `svc/internal/api`)."""
-    directory = os.path.normpath(os.path.join(address.spec_path, address.generated_name or "."))
-    return "" if directory == "." else directory
-
-
 @dataclass(frozen=True)
 class GoTestPackagesRequest:
     address: Address  # a go_oci_package
@@ -189,13 +194,11 @@ async def compile_go_test_packages(request: GoTestPackagesRequest, host: HostPla
     modules = await Get(DownloadedGoModules, GoBuildContext, context)
     platform = Platform(*host_go_platform(host))
     env = FrozenDict(platform.go_env)
-    module = context.module_for_dir(directory)
-    assert module is not None
-    rel = os.path.relpath(directory or ".", module.dir or ".")
+    working_dir, package_arg = context.package_arg(directory)
     result = await Get(
         FallibleGoTestAnalysis,
         GoTestAnalysisRequest(
-            context.sources, modules.digest, module.dir, "." if rel == "." else f"./{rel}", directory,
+            context.sources, modules.digest, working_dir, package_arg, directory,
             FrozenDict({**env, **context.go_env}), f"Analyse the tests of {address}", request.cover_mode,
         ),
     )
@@ -330,7 +333,8 @@ async def run_go_tests(
     # The output is the profile alone, or nothing if the binary died first.
     coverage = GoCoverageData(address, field_set.import_path.value, result.output_digest) if cover_mode else None
     output = trim_sandbox_paths(result.stdout.decode(errors="replace"))
-    counts = count_results(output)
+    cases = parse_test_cases(output)
+    counts = GoTestCounts.of(cases)
     summary = f"go_oci: {field_set.import_path.value}: {counts}"
     if "panic: test timed out after" in output:
         summary += (
@@ -340,7 +344,7 @@ async def run_go_tests(
     report = await Get(
         Snapshot,
         CreateDigest(
-            [FileContent(f"{address.path_safe_spec}.xml", junit_xml(field_set.import_path.value, output, result.exit_code).encode())]
+            [FileContent(f"{address.path_safe_spec}.xml", junit_xml(field_set.import_path.value, cases, output, result.exit_code).encode())]
         ),
     )
     return TestResult(

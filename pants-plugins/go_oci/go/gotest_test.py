@@ -4,7 +4,8 @@ import json
 from xml.etree import ElementTree
 
 from go_oci.go.analysis import TESTMAIN_DIR, graph_of_tests_from_go_list
-from go_oci.go.gotest import GoTestCounts, binary_test_flags, count_results, junit_xml, package_dir
+from go_oci.go.gotest import GoTestCounts, binary_test_flags, junit_xml, parse_test_cases
+from go_oci.go.package_targets import package_dir
 from go_oci.go.importcfg import compile_importcfg
 from go_oci.go.vet import vet_config
 from pants.engine.addresses import Address
@@ -23,9 +24,9 @@ def test_counts_are_the_top_level_tests_and_examples() -> None:
         "=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n    --- PASS: TestB/sub (0.00s)\n"
         "--- FAIL: TestB (0.00s)\n--- SKIP: TestC (0.00s)\n--- PASS: ExampleD (0.00s)\nFAIL\n"
     )
-    assert count_results(output) == GoTestCounts(2, 1, 1)
-    assert str(count_results(output)) == "2 passed, 1 failed, 1 skipped"
-    assert str(count_results("panic: boom\n")) == "no tests ran"
+    assert GoTestCounts.of(parse_test_cases(output)) == GoTestCounts(2, 1, 1)
+    assert str(GoTestCounts.of(parse_test_cases(output))) == "2 passed, 1 failed, 1 skipped"
+    assert str(GoTestCounts.of(parse_test_cases("panic: boom\n"))) == "no tests ran"
 
 
 def test_package_dir_of_generated_targets() -> None:
@@ -127,7 +128,7 @@ def test_junit_report_of_go_test_output() -> None:
         "--- FAIL: TestB (0.00s)\n    --- FAIL: TestB/sub (0.00s)\n=== RUN   TestC\n    c_test.go:3: not today\n"
         "--- SKIP: TestC (0.00s)\nFAIL\n"
     )
-    suite = ElementTree.fromstring(junit_xml("example.com/m/p", output, 1)).find("testsuite")
+    suite = ElementTree.fromstring(junit_xml("example.com/m/p", parse_test_cases(output), output, 1)).find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped"), suite.get("errors")) == ("3", "1", "1", "0")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
@@ -135,5 +136,6 @@ def test_junit_report_of_go_test_output() -> None:
     assert cases["TestB"].find("failure").text == "    b_test.go:9: want 4, got 5\n    --- FAIL: TestB/sub (0.00s)"
     assert cases["TestC"].find("skipped").text == "    c_test.go:3: not today"
     # A binary that dies outside a test result (a timeout's panic) is an error case.
-    died = ElementTree.fromstring(junit_xml("example.com/m/p", "=== RUN   TestH\npanic: test timed out after 1s\n", 2))
+    dead = "=== RUN   TestH\npanic: test timed out after 1s\n"
+    died = ElementTree.fromstring(junit_xml("example.com/m/p", parse_test_cases(dead), dead, 2))
     assert died.find("testsuite").get("errors") == "1"

@@ -14,17 +14,19 @@ from typing import Collection, Iterable
 from go_oci.go.package import GoPackage, archive_path, export_path
 
 
+def import_files(package: GoPackage, export_data: Collection[str] = ()) -> dict[str, str]:
+    """Each direct import that has an archive, and the file the compiler (or vet) reads for it: the
+    export data of the imports in `export_data` (those go_oci compiled), the archive of the others."""
+    return {dep: export_path(dep) if dep in export_data else archive_path(dep) for dep in package.archive_imports}
+
+
 def compile_importcfg(package: GoPackage, export_data: Collection[str] = ()) -> str:
-    """The compiler's view of a package's direct imports (cmd/go/internal/work/exec.go, buildActionID);
-    the imports in `export_data` are read from their export data files, the others from archives."""
+    """The compiler's view of a package's direct imports (cmd/go/internal/work/exec.go, buildActionID)."""
     lines = ["# import config"]
     for raw, final in sorted(package.import_map.items()):
         if raw != final and final not in ("unsafe", "C"):
             lines.append(f"importmap {raw}={final}")
-    lines += [
-        f"packagefile {dep}={export_path(dep) if dep in export_data else archive_path(dep)}"
-        for dep in package.archive_imports
-    ]
+    lines += [f"packagefile {dep}={path}" for dep, path in import_files(package, export_data).items()]
     return "\n".join(lines) + "\n"
 
 

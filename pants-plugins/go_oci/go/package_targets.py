@@ -255,6 +255,12 @@ async def go_module_packages(request: GoModulePackagesRequest) -> GoModulePackag
     return GoModulePackages(address, module_dir, module.info.module_path, tuple(first_party), tuple(third_party))
 
 
+def package_dir(address: Address) -> str:
+    """A first-party package target's directory (`svc:mod#./internal/api` -> `svc/internal/api`)."""
+    directory = os.path.normpath(os.path.join(address.spec_path, address.generated_name or "."))
+    return "" if directory == "." else directory
+
+
 class GenerateGoPackageTargetsRequest(GenerateTargetsRequest):
     generate_from = GoModuleTarget
 

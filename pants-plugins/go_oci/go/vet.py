@@ -22,9 +22,10 @@ from pants.engine.target import FieldSet, Target
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
-from go_oci.go.compile import CompiledGoPackage, lang_version
+from go_oci.go.compile import CompiledGoPackage, import_inputs, lang_version
+from go_oci.go.importcfg import import_files
 from go_oci.go.gotest import CompiledGoTestPackages, GoTestPackagesRequest
-from go_oci.go.package import GoPackage, archive_path, export_path
+from go_oci.go.package import GoPackage
 from go_oci.subsystems.govet import GoVetSubsystem
 from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget
 from go_oci.util_rules.sdk import SANDBOX, GoProcess, GoSdk, GoVet, script_line, trim_sandbox_paths
@@ -53,7 +54,7 @@ class GoVetRequest(CheckRequest):
 def vet_config(package: GoPackage, compiled_here: set[str], sdk_version: str) -> str:
     """cmd/go's vet.cfg (buildVetConfig) for `package`, with paths relative to the sandbox root."""
     raw = {resolved: written for written, resolved in package.import_map.items()}
-    imports = [i for i in package.imports if i not in ("unsafe", "C")]
+    files = import_files(package, compiled_here)
     config = {
         "ID": package.import_path,
         "Compiler": "gc",
@@ -63,8 +64,8 @@ def vet_config(package: GoPackage, compiled_here: set[str], sdk_version: str) ->
         "NonGoFiles": [],
         "IgnoredFiles": [],
         "ImportMap": {raw.get(i, i): i for i in package.imports},
-        "PackageFile": {i: export_path(i) if i in compiled_here else archive_path(i) for i in imports},
-        "Standard": {i: True for i in imports if i not in compiled_here},
+        "PackageFile": files,
+        "Standard": {i: True for i in files if i not in compiled_here},
         "PackageVetx": {},
         "VetxOnly": False,
         "VetxOutput": "__obj/vet.out",
@@ -134,24 +135,11 @@ async def vet_target(request: VetTargetRequest) -> CheckResult:
     by_path: dict[str, CompiledGoPackage] = {c.import_path: c for c in graph.packages}
     # `go vet` vets the package with its tests compiled in, and its external `_test` package.
     vetted = [p for p in analysis.packages if analysis.under_test in (p.import_path, p.dir_import_path)]
-    std_imports = await MultiGet(
-        Get(
-            Digest,
-            DigestSubset(
-                graph.stdlib,
-                PathGlobs([archive_path(i) for i in p.imports if i not in by_path and i not in ("unsafe", "C")]),
-            ),
-        )
-        for p in vetted
-    )
+    own_imports = [[by_path[i] for i in p.imports if i in by_path] for p in vetted]
+    imports = [await import_inputs(p, own, graph.stdlib) for p, own in zip(vetted, own_imports)]
     sources = await MultiGet(
         Get(Digest, DigestSubset(files.snapshot.digest, PathGlobs([os.path.join(p.dir, f) for f in p.go_files])))
         for p in vetted
-    )
-    own_imports = [[by_path[i] for i in p.imports if i in by_path] for p in vetted]
-    imports = await MultiGet(
-        Get(Digest, MergeDigests([std, *(c.export for c in own if c.export)]))
-        for std, own in zip(std_imports, own_imports)
     )
     findings = await MultiGet(
         Get(

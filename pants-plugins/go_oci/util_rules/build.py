@@ -158,14 +158,6 @@ def _platform_env(spec: GoBinarySpec, platform: Platform, cc: CCompilerIdentity 
     return env
 
 
-def _main_package_arg(spec: GoBinarySpec, context: GoBuildContext) -> tuple[str, str]:
-    """The directory to run `go` in (the main package's module) and the package argument."""
-    module = context.module_for_dir(spec.main_dir)
-    assert module is not None
-    rel = os.path.relpath(spec.main_dir or ".", module.dir or ".")
-    return module.dir, "." if rel == "." else f"./{rel}"
-
-
 _MISSING_PACKAGE = re.compile(r"(?:no required module provides package|cannot find module providing package) ([^\s:;]+)")
 _EXCLUDED_DIR = re.compile(r"build constraints exclude all Go files in (\S+)")
 _LOOKUP_DISABLED = re.compile(r"(\S+)@(\S+): module lookup disabled by GOPROXY=off")
@@ -199,7 +191,7 @@ async def _explain(spec: GoBinarySpec, context: GoBuildContext, doing: str, stde
 async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis:
     spec, context = request.spec, request.context
     cc = await Get(CCompilerIdentity, CCompilerRequest(spec.address)) if spec.cgo else None
-    working_dir, package = _main_package_arg(spec, context)
+    working_dir, package = context.package_arg(spec.main_dir)
     args = ["list", "-deps", f"-json={LIST_FIELDS}"]
     if spec.tags:
         args.append(f"-tags={','.join(spec.tags)}")
@@ -345,7 +337,7 @@ async def _build_by_package(
             "to build without it."
         )
     env = FrozenDict(_platform_env(spec, platform, None))
-    working_dir, package_arg = _main_package_arg(spec, context)
+    working_dir, package_arg = context.package_arg(spec.main_dir)
     result = await Get(
         FallibleGoAnalysis,
         GoAnalysisRequest(
@@ -413,7 +405,7 @@ async def _build_with_cgo(
         Get(Digest, DigestSubset(modules.digest, PathGlobs(modcache_globs))),
     )
 
-    working_dir, package = _main_package_arg(spec, context)
+    working_dir, package = context.package_arg(spec.main_dir)
     out_dir = "__out"
     out_rel = os.path.relpath(f"{out_dir}/{spec.binary_name}", working_dir or ".")
     args = ["build", "-trimpath", "-buildvcs=false", *tool_flag_args(spec, package), "-o", out_rel]

@@ -96,6 +96,14 @@ class GoBuildContext:
         candidates = [m for m in self.modules if directory == m.dir or directory.startswith(join_path(m.dir, ""))]
         return max(candidates, key=lambda m: len(m.dir), default=None)
 
+    def package_arg(self, directory: str) -> tuple[str, str]:
+        """The directory to run `go` in for the package in `directory` (its module's), and the package
+        argument relative to it (`.` or `./sub/dir`)."""
+        module = self.module_for_dir(directory)
+        assert module is not None
+        rel = os.path.relpath(directory or ".", module.dir or ".")
+        return module.dir, "." if rel == "." else f"./{rel}"
+
 
 @dataclass(frozen=True)
 class GoBuildContextRequest:

@@ -19,12 +19,11 @@ from pants.engine.target import (
     SourcesPaths,
     SourcesPathsRequest,
     Target,
-    WrappedTarget,
-    WrappedTargetRequest,
 )
 from pants.util.logging import LogLevel
 from pants.util.strutil import pluralize
 
+from go_oci.go.package_targets import package_dir
 from go_oci.subsystems.gofmt import GofmtSubsystem
 from go_oci.target_types import GoPackageSourcesField, GoSkipGofmtField
 from go_oci.util_rules.sdk import Gofmt, trim_sandbox_paths
@@ -59,18 +58,14 @@ class GofmtRequest(FmtTargetsRequest):
 async def partition_gofmt(request: GofmtRequest.PartitionRequest, gofmt: GofmtSubsystem) -> Partitions:
     if gofmt.skip:
         return Partitions()
-    targets = await MultiGet(
-        Get(WrappedTarget, WrappedTargetRequest(fs.address, description_of_origin="<go_oci gofmt>"))
-        for fs in request.field_sets
-    )
     paths = await MultiGet(Get(SourcesPaths, SourcesPathsRequest(fs.sources)) for fs in request.field_sets)
     # A package's Go files are those in its directory: what it owns below (testdata/, embedded files)
     # is data, even when named `.go`.
     files = sorted(
         f
-        for wrapped, owned in zip(targets, paths)
+        for fs, owned in zip(request.field_sets, paths)
         for f in owned.files
-        if f.endswith(".go") and os.path.dirname(f) == wrapped.target.residence_dir
+        if f.endswith(".go") and os.path.dirname(f) == package_dir(fs.address)
     )
     return Partitions.single_partition(files) if files else Partitions()
 
