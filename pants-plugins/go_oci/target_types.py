@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
 from pants.core.goals.package import OutputPathField
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
@@ -141,6 +142,7 @@ class GoPackageTarget(Target):
         GoSkipGofmtField,
         GoPackageDependenciesField,
         GoSkipTestsField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -191,9 +193,11 @@ class GoThirdPartyPackageTarget(Target):
 
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
-    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, Dependencies)
+    core_fields = (
+        *COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, EnvironmentField, Dependencies
+    )
     generated_target_cls = GoPackageTarget
-    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField)
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField, EnvironmentField)
     moved_fields = ()
     help = help_text(
         """
@@ -455,6 +459,7 @@ class GoCrossBinaryTarget(Target):
         GoEnvField,
         GoCrossBinaryOutputPathField,
         GoCrossBinaryDependenciesField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -493,6 +498,7 @@ class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
     cgo: GoCgoField
     env: GoEnvField
     output_path: GoCrossBinaryOutputPathField
+    environment: EnvironmentField
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -828,6 +834,7 @@ class GoImageTarget(Target):
         GoImageCreatedField,
         GoImageOutputPathField,
         GoImageDependenciesField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -920,3 +927,4 @@ class GoImageFieldSet(FieldSet, _PlainFieldSet):
     sbom: GoImageSbomField
     created: GoImageCreatedField
     output_path: GoImageOutputPathField
+    environment: EnvironmentField
