@@ -58,6 +58,18 @@ class _PlainFieldSet:
         return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})
 
 
+class GoOciEnvironmentField(EnvironmentField):
+    help = help_text(
+        """
+        The environment (a name from `[environments-preview].names`) the target builds, tests and vets in.
+        In a `remote_environment`, go_oci's compiles, links, Go tests, vet and image steps run on its
+        remote-execution workers, while the fetches (the Go SDK, wheels, the module download, base pulls)
+        run in the local environment, where the network is (README: Remote execution). A `go_module`
+        gives its value to the packages it generates; a `go_image` builds its binary in its own environment.
+        """
+    )
+
+
 # ---------------------------------------------------------------------------------------------------
 # go_module
 # ---------------------------------------------------------------------------------------------------
@@ -142,7 +154,7 @@ class GoPackageTarget(Target):
         GoSkipGofmtField,
         GoPackageDependenciesField,
         GoSkipTestsField,
-        EnvironmentField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
@@ -194,10 +206,10 @@ class GoThirdPartyPackageTarget(Target):
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
     core_fields = (
-        *COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, EnvironmentField, Dependencies
+        *COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, GoOciEnvironmentField, Dependencies
     )
     generated_target_cls = GoPackageTarget
-    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField, EnvironmentField)
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField, GoOciEnvironmentField)
     moved_fields = ()
     help = help_text(
         """
@@ -459,7 +471,7 @@ class GoCrossBinaryTarget(Target):
         GoEnvField,
         GoCrossBinaryOutputPathField,
         GoCrossBinaryDependenciesField,
-        EnvironmentField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
@@ -834,7 +846,7 @@ class GoImageTarget(Target):
         GoImageCreatedField,
         GoImageOutputPathField,
         GoImageDependenciesField,
-        EnvironmentField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
