@@ -1,14 +1,33 @@
 """The script every Go process runs: it finds its caches in the sandbox, survives a deleted build cache and
-works at a remote worker's file system root; and how a tool's message is cleaned for the user."""
+works at a remote worker's file system root; how a tool's message is cleaned for the user; the SDK
+for workers of another platform."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import pytest
+from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
+from pants.engine.fs import Digest, RemovePrefix
+from pants.engine.platform import Platform
+from pants.testutil.option_util import create_subsystem
+from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
+
+from go_oci.subsystems.go_sdk import GoSdkSource, GoSdkSubsystem
 from go_oci.testing.remote_execution import STATIC_SHELL
 from go_oci.testing.tools import missing, require_tool
-from go_oci.util_rules.sdk import _BUILD_CACHE_DIR, _RUN_SCRIPT, _RUN_SCRIPT_CONTENT, SDK_DIR, tool_message
+from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
+from go_oci.util_rules.sdk import (
+    _BUILD_CACHE_DIR,
+    _RUN_SCRIPT,
+    _RUN_SCRIPT_CONTENT,
+    SDK_DIR,
+    GoSdkPlatformMismatch,
+    _LocalSdkResolve,
+    resolve_go_sdk_here,
+    tool_message,
+)
 
 # Stands in for `go`: reports the cache it was given and writes an entry into it.
 _FAKE_GO = """\
@@ -105,3 +124,19 @@ def test_tool_message_drops_sandbox_paths_and_wrapper_noise() -> None:
     assert tool_message(on_a_worker) == (
         "__go_sdk/pkg/tool/linux_amd64/link: -X flag requires argument\nm/main.go:4:10: cannot use /__x (see /usr/lib/x)"
     )
+
+
+def test_the_wheel_sdk_for_workers_of_another_platform_is_refused_clearly() -> None:
+    # The wheel resolves for the machine running Pants; a remote environment of another platform needs
+    # the download source, which fetches any platform's archive.
+    subsystem = create_subsystem(GoSdkSubsystem, source=GoSdkSource.WHEEL, version="1.27.3")
+    with pytest.raises(GoSdkPlatformMismatch, match=r'runs in an environment of another platform \(linux_arm64\)\. Set \[go-sdk\]\.source = "download"'):
+        run_rule_with_mocks(
+            resolve_go_sdk_here,
+            rule_args=[_LocalSdkResolve(Platform.linux_arm64), subsystem, Platform.linux_x86_64],
+            # Refused before anything is fetched.
+            mock_gets=[
+                MockGet(output_type=out, input_types=(inp,), mock=lambda _: pytest.fail("fetched"))
+                for out, inp in ((WheelFiles, WheelFilesRequest), (DownloadedExternalTool, ExternalToolRequest), (Digest, RemovePrefix))
+            ],
+        )
