@@ -9,7 +9,8 @@ from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoCrossBinaryFieldSet, GoImageFieldSet
 from go_oci.util_rules import bases
 from go_oci.util_rules.build import GoBinarySpec, GoBuildError
-from go_oci.util_rules.image import _image_platforms, _tags, check_against_base
+from go_oci.util_rules.image import check_against_base
+from go_oci.util_rules.image_spec import image_platforms, image_tags
 from go_oci.util_rules.modules import ancestors
 from go_oci.util_rules.sdk import GoTargetPairs, trim_sandbox_paths
 from pants.engine.addresses import Address
@@ -299,18 +300,17 @@ def _binary(**fields) -> GoBinarySpec:
 
 def test_tags_filled_in_from_the_binary() -> None:
     binary = _binary(x_defs=FrozenDict({"main.version": "1.4.2"}))
-    assert _tags(IMG, ("latest", "v{version}"), binary) == ("latest", "v1.4.2")
+    assert image_tags(IMG, ("latest", "v{version}"), binary) == ("latest", "v1.4.2")
     with pytest.raises(InvalidFieldException, match=r"svc:img: invalid `tags`: '\{version\}' uses \{version\}, which svc:bin does not set"):
-        _tags(IMG, ("{version}",), _binary())
+        image_tags(IMG, ("{version}",), _binary())
     with pytest.raises(InvalidFieldException, match=r"'\{version\}' becomes '1.0 beta' with the `x_defs` of svc:bin: Invalid tag"):
-        _tags(IMG, ("{version}",), _binary(x_defs=FrozenDict({"main.version": "1.0 beta"})))
+        image_tags(IMG, ("{version}",), _binary(x_defs=FrozenDict({"main.version": "1.0 beta"})))
 
 
 def test_image_of_a_non_linux_binary() -> None:
-    target = _target(f'{IMAGE}go_image(name="img", binary=":bin")', "img")
     binary = _binary(platforms=(Platform("linux", "arm64"), Platform("plan9", "amd64")))
     with pytest.raises(InvalidFieldException) as e:
-        _image_platforms(GoImageFieldSet.create(target), binary, PAIRS)
+        image_platforms(IMG, None, binary, PAIRS)
     assert str(e.value) == (
         "svc:img: invalid `platforms`: by default the binary's, and svc:bin builds plan9/amd64: images hold Linux "
         "binaries only. Set this go_image's `platforms` to the binary's Linux ones, ['linux/arm64']."
