@@ -247,19 +247,17 @@ def pulled_base_image(
     image: str, digest: str, pulled: Iterable[PulledPlatform], blobs: Mapping[str, Digest]
 ) -> BaseImage:
     """The base a pull of `image@digest` wrote: `blobs` holds each layer's blob, by digest."""
-    platforms = []
-    env: tuple[str, ...] = ()
-    for p in pulled:
-        env = p.env
-        layers = tuple(
+
+    def layers(p: PulledPlatform) -> tuple[BuiltLayer, ...]:
+        return tuple(
             BuiltLayer(blobs[layer.digest], layer, diff_id, (p.history[i] if i < len(p.history) else "") or f"{image} layer {i}")
             for i, (layer, diff_id) in enumerate(zip(p.layers, p.diff_ids))
         )
-        platforms.append((p.platform, layers))
+
     return BaseImage(
         image,
         digest,
-        tuple(BasePlatform(platform, layers, env) for platform, layers in platforms),
+        tuple(BasePlatform(p.platform, layers(p), p.env) for p in pulled),
         (BasePackage(image, digest),),
         has_libc=True,
     )

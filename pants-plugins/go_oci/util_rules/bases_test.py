@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from pants.engine.fs import Digest
 
 from go_oci.oci.layer import ENTRY_DIR
@@ -71,7 +70,6 @@ PULLED = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="the env of the last platform pulled is every platform's")
 def test_each_platform_of_a_pulled_base_keeps_its_own_env() -> None:
     base = pulled_base_image("registry.example/base", _layer_digest(9), PULLED, BLOBS)
     amd64, arm64 = (base.for_platform(Platform("linux", a)) for a in ("amd64", "arm64"))
