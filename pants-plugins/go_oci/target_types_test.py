@@ -211,7 +211,40 @@ IMAGE_FIELD_ERRORS = {
         'platforms=["plan9/amd64"]', ["svc:img: invalid `platforms`: 'plan9/amd64' is not a Linux platform"]
     ),
     "output_path": ('output_path="../x"', ["svc:img: invalid `output_path`: '../x' must stay inside the dist directory"]),
+    "unparseable_base": (
+        'base="a:b:c"', ["svc:img: invalid `base`: 'a:b:c': use 'static', 'scratch' or the address of an oci_pull target."]
+    ),
+    "empty_base": ('base=""', ["svc:img: invalid `base`: '': use 'static', 'scratch'"]),
+    "registry_with_scheme": (
+        'registries=["https://registry.example.com"]',
+        [
+            "svc:img: invalid `registries`: 'https://registry.example.com' has a scheme; write the registry without it",
+            "An entry is an address or `@` and an alias of [go-oci].registries.",
+        ],
+    ),
+    "registry_alias": ('registries=["@"]', ["svc:img: invalid `registries`: '' is not a registry alias"]),
+    "registry_port": ('registries=["r.example:0"]', ["svc:img: invalid `registries`: 'r.example:0' has the port 0, outside 1-65535."]),
 }
+
+OCI_PULL_FIELD_ERRORS = {
+    "digest_not_pinned": (
+        'digest="latest"',
+        ["svc:base: invalid `digest`: 'latest' is not a pinned digest: bases are pinned by digest. Write `sha256:<64 hex digits>`"],
+    ),
+    "digest_uppercase": (f'digest="sha256:{"A" * 64}"', ["svc:base: invalid `digest`: 'sha256:AAAA"]),
+    "platform_syntax": (
+        f'digest="sha256:{"0" * 64}", platforms=["linux"]',
+        ["svc:base: invalid `platforms`: 'linux' is not a platform: write it as os/arch or os/arch/variant"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OCI_PULL_FIELD_ERRORS))
+def test_oci_pull_field_errors(case: str) -> None:
+    fields, fragments = OCI_PULL_FIELD_ERRORS[case]
+    message = _field_error(f'oci_pull(name="base", image="registry.example/base", {fields})', "base")
+    for fragment in fragments:
+        assert fragment in message
 
 
 @pytest.mark.parametrize("case", sorted(IMAGE_FIELD_ERRORS))
@@ -226,7 +259,8 @@ def test_image_fields_parsed() -> None:
     target = _target(
         f"""{IMAGE}go_image(
             name="img", binary=":bin", exposed_ports=["8080", "53/udp"], repository="acme/greeter_v2.x--y",
-            tags=["latest", "v{{version}}-rc_1"], user="nonroot:nonroot", workdir="/",
+            tags=["latest", "v{{version}}-rc_1"], user="nonroot:nonroot", workdir="/", base="//base:distroless",
+            registries=["@internal", "localhost:5000", "[::1]:5000", "ghcr.io/acme"],
         )""",
         "img",
     )
@@ -234,6 +268,8 @@ def test_image_fields_parsed() -> None:
     assert field_set.exposed_ports.value == ("8080/tcp", "53/udp")
     assert field_set.repository.value == "acme/greeter_v2.x--y"
     assert field_set.tags.value == ("latest", "v{version}-rc_1")
+    assert field_set.base.value == "//base:distroless"
+    assert field_set.registries.value == ("@internal", "localhost:5000", "[::1]:5000", "ghcr.io/acme")
 
 
 # ---------------------------------------------------------------- what depends on the binary or the base
