@@ -553,13 +553,13 @@ class GoImageBaseField(StringField):
         value = super().compute_value(raw_value, address)
         if value in BUILTIN_BASES:
             return value
-        try:
-            if not value:
-                raise AddressParseException("empty")
-            AddressInput.parse(value, relative_to=address.spec_path, description_of_origin=f"the `base` of {address}")
-        except AddressParseException:
-            raise invalid_field(address, cls.alias, f"{value!r}: {BASE_FIX}") from None
-        return value
+        if value:
+            try:
+                AddressInput.parse(value, relative_to=address.spec_path, description_of_origin=f"the `base` of {address}")
+                return value  # whether it names an `oci_pull` is checked where the image is read
+            except AddressParseException:
+                pass
+        raise invalid_field(address, cls.alias, f"{value!r}: {BASE_FIX}")
 
 
 class GoImagePlatformsField(StringSequenceField):
