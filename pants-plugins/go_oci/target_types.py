@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
 from pants.core.goals.package import OutputPathField
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
@@ -148,6 +149,7 @@ class GoPackageTarget(Target):
         GoSkipGofmtField,
         GoPackageDependenciesField,
         GoSkipTestsField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -198,9 +200,11 @@ class GoThirdPartyPackageTarget(Target):
 
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
-    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, Dependencies)
+    core_fields = (
+        *COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, EnvironmentField, Dependencies
+    )
     generated_target_cls = GoPackageTarget
-    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField)
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField, EnvironmentField)
     moved_fields = ()
     help = help_text(
         """
@@ -462,6 +466,7 @@ class GoCrossBinaryTarget(Target):
         GoEnvField,
         GoCrossBinaryOutputPathField,
         GoCrossBinaryDependenciesField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -500,6 +505,7 @@ class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
     cgo: GoCgoField
     env: GoEnvField
     output_path: GoCrossBinaryOutputPathField
+    environment: EnvironmentField
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -864,6 +870,7 @@ class GoImageTarget(Target):
         GoImageCreatedField,
         GoImageOutputPathField,
         GoImageDependenciesField,
+        EnvironmentField,
     )
     help = help_text(
         """
@@ -978,3 +985,4 @@ class GoImageFieldSet(FieldSet, _PlainFieldSet):
     sbom: GoImageSbomField
     created: GoImageCreatedField
     output_path: GoImageOutputPathField
+    environment: EnvironmentField

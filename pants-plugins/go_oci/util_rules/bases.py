@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from pants.engine.addresses import Address
+from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import (
     EMPTY_DIGEST,
     AddPrefix,
@@ -263,8 +264,21 @@ def pulled_base_image(
     )
 
 
+@dataclass(frozen=True)
+class _LocalPull:
+    request: PulledBaseRequest
+
+
+@rule
+async def pulled_base(request: PulledBaseRequest, local: ChosenLocalEnvironmentName) -> BaseImage:
+    # The registry may be one only this machine reaches, and a remote-execution worker needs no network:
+    # the pull runs locally and its blobs reach workers as digests (docs/architecture.md, Invariant 9).
+    return await Get(BaseImage, {_LocalPull(request): _LocalPull, local.val: EnvironmentName})
+
+
 @rule(desc="Pull a base image", level=LogLevel.DEBUG)
-async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
+async def pull_base_here(local_request: _LocalPull, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
+    request = local_request.request
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
     )
