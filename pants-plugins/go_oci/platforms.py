@@ -7,6 +7,8 @@ from typing import Iterable, Mapping
 
 from pants.engine.platform import Platform as HostPlatform
 
+from go_oci.oci import model
+
 # OCI variant -> the Go environment variable and value that select the same instruction set.
 _VARIANT_ENV: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "arm": {"v5": ("GOARM", "5"), "v6": ("GOARM", "6"), "v7": ("GOARM", "7")},
@@ -39,6 +41,16 @@ class InvalidPlatform(ValueError):
     pass
 
 
+def _parts(spec: str) -> list[str]:
+    parts = spec.strip().split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise InvalidPlatform(
+            f"'{spec}' is not a platform: write it as os/arch or os/arch/variant, e.g. linux/amd64 "
+            "or linux/arm/v7."
+        )
+    return parts
+
+
 @dataclass(frozen=True, order=True)
 class Platform:
     os: str
@@ -49,12 +61,7 @@ class Platform:
     def parse(cls, spec: str, supported: Iterable[str]) -> "Platform":
         """Parse `os/arch[/variant]`, accepting only the `os/arch` pairs of `go tool dist list`."""
         supported_pairs = sorted(set(supported))
-        parts = spec.strip().split("/")
-        if len(parts) not in (2, 3) or not all(parts):
-            raise InvalidPlatform(
-                f"'{spec}' is not a platform: write it as os/arch or os/arch/variant, e.g. linux/amd64 "
-                "or linux/arm/v7."
-            )
+        parts = _parts(spec)
         os_, arch = parts[0], parts[1]
         if f"{os_}/{arch}" not in supported_pairs:
             raise InvalidPlatform(
@@ -70,6 +77,11 @@ class Platform:
             )
         return cls(os_, arch, variant)
 
+    @classmethod
+    def of_image(cls, spec: str) -> "Platform":
+        """`os/arch[/variant]` as an image index names a platform: the syntax is checked, not what Go builds."""
+        return cls(*_parts(spec))
+
     @property
     def go_env(self) -> dict[str, str]:
         env = {"GOOS": self.os, "GOARCH": self.arch}
@@ -84,6 +96,11 @@ class Platform:
         if self.arch == "arm64" and self.variant:
             return self.variant.split(".")[0]
         return self.variant
+
+    @property
+    def oci(self) -> model.Platform:
+        """The platform as image configs and index entries carry it."""
+        return model.Platform(self.os, self.arch, self.oci_variant or None)
 
     @property
     def dir_name(self) -> str:

@@ -1,5 +1,6 @@
 import pytest
 
+from go_oci.oci import model
 from go_oci.platforms import InvalidPlatform, Platform
 
 # What `go tool dist list` prints for the pinned SDK (a subset is enough for parsing).
@@ -38,6 +39,27 @@ def test_unknown_pair_lists_supported():
 def test_malformed(spec):
     with pytest.raises(InvalidPlatform, match="write it as os/arch or os/arch/variant"):
         Platform.parse(spec, PAIRS)
+    with pytest.raises(InvalidPlatform, match="write it as os/arch or os/arch/variant"):
+        Platform.of_image(spec)
+
+
+def test_a_platform_as_an_image_names_it():
+    # Any os/arch/variant an index may list, whether or not Go builds it.
+    assert Platform.of_image("linux/arm64/v8") == Platform("linux", "arm64", "v8")
+    assert Platform.of_image("windows/amd64") == Platform("windows", "amd64")
+    assert Platform.of_image("linux/s390x/z15") == Platform("linux", "s390x", "z15")
+
+
+@pytest.mark.parametrize(
+    "spec, oci",
+    [
+        ("linux/amd64", model.Platform("linux", "amd64")),
+        ("linux/arm/v7", model.Platform("linux", "arm", "v7")),
+        ("linux/arm64/v8.2", model.Platform("linux", "arm64", "v8")),
+    ],
+)
+def test_the_platform_an_image_config_carries(spec, oci):
+    assert Platform.parse(spec, PAIRS).oci == oci
 
 
 def test_unknown_variant():

@@ -14,7 +14,7 @@ from go_oci.target_types import (
     GoThirdPartyPackageTarget,
     OciPullTarget,
 )
-from go_oci.util_rules import bases, build, cgo, dependencies, image, layers, modules, sdk, wheels
+from go_oci.util_rules import bases, build, cgo, dependencies, image, image_spec, layers, modules, sdk, wheels
 
 
 def rules():
@@ -41,6 +41,7 @@ def rules():
         *run.rules(),
         *layers.rules(),
         *bases.rules(),
+        *image_spec.rules(),
         *image.rules(),
         *package_image.rules(),
         *run_image.rules(),

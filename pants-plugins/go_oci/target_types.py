@@ -24,14 +24,21 @@ from pants.engine.target import (
     Target,
     TargetGenerator,
 )
-from pants.engine.addresses import Address
+from pants.build_graph.address import AddressParseException
+from pants.engine.addresses import Address, AddressInput
 from pants.source.filespec import Filespec
 from pants.util.frozendict import FrozenDict
 from pants.util.strutil import help_text
 
 from go_oci.go import quoting as go_quoting
 from go_oci.oci import model
-from go_oci.platforms import CODEGEN_ENV_VARS
+from go_oci.platforms import CODEGEN_ENV_VARS, InvalidPlatform, Platform
+from go_oci.subsystems.go_oci import (
+    REGISTRIES_OPTION,
+    InvalidRegistry,
+    validate_registry_address,
+    validate_registry_alias,
+)
 
 
 def invalid_field(address: Address, alias: str, problem: str) -> InvalidFieldException:
@@ -518,6 +525,7 @@ class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
 # ---------------------------------------------------------------------------------------------------
 
 BUILTIN_BASES = ("static", "scratch")
+BASE_FIX = "use 'static', 'scratch' or the address of an oci_pull target."
 DEFAULT_CREATED = "1970-01-01T00:00:00Z"
 # The placeholders `tags` may use, filled in from the binary when the image is built.
 TAG_PLACEHOLDERS = ("version",)
@@ -557,6 +565,19 @@ class GoImageBaseField(StringField):
         `"scratch"` (nothing), or the address of an `oci_pull` target (a base pinned by digest).
         """
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        if value in BUILTIN_BASES:
+            return value
+        if value:
+            try:
+                AddressInput.parse(value, relative_to=address.spec_path, description_of_origin=f"the `base` of {address}")
+                return value  # whether it names an `oci_pull` is checked where the image is read
+            except AddressParseException:
+                pass
+        raise invalid_field(address, cls.alias, f"{value!r}: {BASE_FIX}")
 
 
 class GoImagePlatformsField(StringSequenceField):
@@ -777,6 +798,21 @@ class GoImageRegistriesField(StringSequenceField):
         """
     )
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for entry in value or ():
+            try:
+                if entry.startswith("@"):
+                    validate_registry_alias(entry[1:])
+                else:
+                    validate_registry_address(entry)
+            except InvalidRegistry as e:
+                raise invalid_field(
+                    address, cls.alias, f"{e} An entry is an address or `@` and an alias of {REGISTRIES_OPTION}."
+                ) from None
+        return value
+
 
 class GoImageSkipPushField(BoolField):
     alias = "skip_push"
@@ -888,10 +924,32 @@ class OciPullDigestField(StringField):
     required = True
     help = "The digest of the image index or manifest, `sha256:<64 hex>`: bases are pinned by digest."
 
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        try:
+            model.validate_digest(value)
+        except ValueError:
+            raise invalid_field(
+                address, cls.alias, f"{value!r} is not a pinned digest: bases are pinned by digest. Write "
+                "`sha256:<64 hex digits>` (e.g. from `skopeo inspect docker://<image>`)."
+            ) from None
+        return value
+
 
 class OciPullPlatformsField(StringSequenceField):
     alias = "platforms"
     help = "The platforms to take from the index. Default: every platform of the image."
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Iterable[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for platform in value or ():
+            try:
+                Platform.of_image(platform)
+            except InvalidPlatform as e:
+                raise invalid_field(address, cls.alias, str(e)) from None
+        return value
 
 
 class OciPullTarget(Target):

@@ -9,7 +9,8 @@ from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoCrossBinaryFieldSet, GoImageFieldSet
 from go_oci.util_rules import bases
 from go_oci.util_rules.build import GoBinarySpec, GoBuildError
-from go_oci.util_rules.image import _image_platforms, _tags, check_against_base
+from go_oci.util_rules.image import check_against_base
+from go_oci.util_rules.image_spec import image_platforms, image_tags
 from go_oci.util_rules.modules import ancestors
 from go_oci.util_rules.sdk import GoTargetPairs
 from pants.engine.addresses import Address
@@ -210,7 +211,40 @@ IMAGE_FIELD_ERRORS = {
         'platforms=["plan9/amd64"]', ["svc:img: invalid `platforms`: 'plan9/amd64' is not a Linux platform"]
     ),
     "output_path": ('output_path="../x"', ["svc:img: invalid `output_path`: '../x' must stay inside the dist directory"]),
+    "unparseable_base": (
+        'base="a:b:c"', ["svc:img: invalid `base`: 'a:b:c': use 'static', 'scratch' or the address of an oci_pull target."]
+    ),
+    "empty_base": ('base=""', ["svc:img: invalid `base`: '': use 'static', 'scratch'"]),
+    "registry_with_scheme": (
+        'registries=["https://registry.example.com"]',
+        [
+            "svc:img: invalid `registries`: 'https://registry.example.com' has a scheme; write the registry without it",
+            "An entry is an address or `@` and an alias of [go-oci].registries.",
+        ],
+    ),
+    "registry_alias": ('registries=["@"]', ["svc:img: invalid `registries`: '' is not a registry alias"]),
+    "registry_port": ('registries=["r.example:0"]', ["svc:img: invalid `registries`: 'r.example:0' has the port 0, outside 1-65535."]),
 }
+
+OCI_PULL_FIELD_ERRORS = {
+    "digest_not_pinned": (
+        'digest="latest"',
+        ["svc:base: invalid `digest`: 'latest' is not a pinned digest: bases are pinned by digest. Write `sha256:<64 hex digits>`"],
+    ),
+    "digest_uppercase": (f'digest="sha256:{"A" * 64}"', ["svc:base: invalid `digest`: 'sha256:AAAA"]),
+    "platform_syntax": (
+        f'digest="sha256:{"0" * 64}", platforms=["linux"]',
+        ["svc:base: invalid `platforms`: 'linux' is not a platform: write it as os/arch or os/arch/variant"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OCI_PULL_FIELD_ERRORS))
+def test_oci_pull_field_errors(case: str) -> None:
+    fields, fragments = OCI_PULL_FIELD_ERRORS[case]
+    message = _field_error(f'oci_pull(name="base", image="registry.example/base", {fields})', "base")
+    for fragment in fragments:
+        assert fragment in message
 
 
 @pytest.mark.parametrize("case", sorted(IMAGE_FIELD_ERRORS))
@@ -225,7 +259,8 @@ def test_image_fields_parsed() -> None:
     target = _target(
         f"""{IMAGE}go_image(
             name="img", binary=":bin", exposed_ports=["8080", "53/udp"], repository="acme/greeter_v2.x--y",
-            tags=["latest", "v{{version}}-rc_1"], user="nonroot:nonroot", workdir="/",
+            tags=["latest", "v{{version}}-rc_1"], user="nonroot:nonroot", workdir="/", base="//base:distroless",
+            registries=["@internal", "localhost:5000", "[::1]:5000", "ghcr.io/acme"],
         )""",
         "img",
     )
@@ -233,6 +268,8 @@ def test_image_fields_parsed() -> None:
     assert field_set.exposed_ports.value == ("8080/tcp", "53/udp")
     assert field_set.repository.value == "acme/greeter_v2.x--y"
     assert field_set.tags.value == ("latest", "v{version}-rc_1")
+    assert field_set.base.value == "//base:distroless"
+    assert field_set.registries.value == ("@internal", "localhost:5000", "[::1]:5000", "ghcr.io/acme")
 
 
 # ---------------------------------------------------------------- what depends on the binary or the base
@@ -299,18 +336,17 @@ def _binary(**fields) -> GoBinarySpec:
 
 def test_tags_filled_in_from_the_binary() -> None:
     binary = _binary(x_defs=FrozenDict({"main.version": "1.4.2"}))
-    assert _tags(IMG, ("latest", "v{version}"), binary) == ("latest", "v1.4.2")
+    assert image_tags(IMG, ("latest", "v{version}"), binary) == ("latest", "v1.4.2")
     with pytest.raises(InvalidFieldException, match=r"svc:img: invalid `tags`: '\{version\}' uses \{version\}, which svc:bin does not set"):
-        _tags(IMG, ("{version}",), _binary())
+        image_tags(IMG, ("{version}",), _binary())
     with pytest.raises(InvalidFieldException, match=r"'\{version\}' becomes '1.0 beta' with the `x_defs` of svc:bin: Invalid tag"):
-        _tags(IMG, ("{version}",), _binary(x_defs=FrozenDict({"main.version": "1.0 beta"})))
+        image_tags(IMG, ("{version}",), _binary(x_defs=FrozenDict({"main.version": "1.0 beta"})))
 
 
 def test_image_of_a_non_linux_binary() -> None:
-    target = _target(f'{IMAGE}go_image(name="img", binary=":bin")', "img")
     binary = _binary(platforms=(Platform("linux", "arm64"), Platform("plan9", "amd64")))
     with pytest.raises(InvalidFieldException) as e:
-        _image_platforms(GoImageFieldSet.create(target), binary, PAIRS)
+        image_platforms(IMG, None, binary, PAIRS)
     assert str(e.value) == (
         "svc:img: invalid `platforms`: by default the binary's, and svc:bin builds plan9/amd64: images hold Linux "
         "binaries only. Set this go_image's `platforms` to the binary's Linux ones, ['linux/arm64']."

@@ -21,9 +21,10 @@ from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 from pants.option.global_options import GlobalOptions
 
-from go_oci.subsystems.go_oci import GoOciSubsystem
-from go_oci.target_types import GoImageFieldSet
-from go_oci.util_rules.image import BuiltImage, GoImageError
+from go_oci.subsystems.go_oci import REGISTRIES_OPTION, GoOciSubsystem, Registries
+from go_oci.target_types import GoImageFieldSet, invalid_field
+from go_oci.util_rules.image import BuiltImage
+from go_oci.util_rules.image_spec import GoImageSpec
 from go_oci.util_rules.layers import LayerTool
 
 
@@ -48,24 +49,15 @@ class PublishGoImageFieldSet(GoImageFieldSet, PublishFieldSet):
         )
 
 
-def resolve_registries(field_set: GoImageFieldSet, go_oci: GoOciSubsystem) -> tuple[str, ...]:
-    """Registry addresses from `registries` (`@alias` or an address), else [go-oci].registries' defaults."""
-    configured = go_oci.registries
-    if field_set.registries.value is None:
-        return tuple(r["address"] for r in configured.values() if isinstance(r, dict) and r.get("default"))
-    addresses = []
-    for entry in field_set.registries.value:
-        if entry.startswith("@"):
-            alias = entry[1:]
-            if alias not in configured or "address" not in configured[alias]:
-                raise GoImageError(
-                    f"{field_set.address}: invalid `registries`: no registry '{alias}' in [go-oci].registries "
-                    f"(it has {', '.join(sorted(configured)) or 'none'})."
-                )
-            addresses.append(configured[alias]["address"])
-        else:
-            addresses.append(entry)
-    return tuple(addresses)
+def resolve_registries(spec: GoImageSpec, registries: Registries) -> tuple[str, ...]:
+    """The addresses the image goes to: its `registries` (`@alias` or an address), else [go-oci].registries' defaults."""
+    try:
+        return registries.addresses(spec.registries)
+    except KeyError as e:
+        raise invalid_field(
+            spec.address, "registries", f"no registry '{e.args[0]}' in {REGISTRIES_OPTION} (it has "
+            f"{', '.join(sorted(registries.by_alias)) or 'none'})."
+        ) from None
 
 
 @rule(desc="Push a go_image")
@@ -82,12 +74,12 @@ async def publish_go_image(
     # target's own environment (a remote one builds it on workers), so it is not built a second time.
     environment = await Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_field_set(field_set))
     image = await Get(BuiltImage, {GoImageFieldSet.of(field_set): GoImageFieldSet, environment: EnvironmentName})
-    registries = resolve_registries(field_set, go_oci)
+    registries = resolve_registries(image.spec, go_oci.registries)
     names = tuple(f"{r}/{image.repository}:{t}" for r in registries for t in image.tags) or tuple(
         f"{image.repository}:{t}" for t in image.tags
     )
-    if field_set.skip_push.value:
-        return PublishProcesses([PublishPackages(names=names, description=f"(by `skip_push` on {field_set.address})")])
+    if image.spec.skip_push:
+        return PublishProcesses([PublishPackages(names=names, description=f"(by `skip_push` on {image.address})")])
     if not registries:
         return PublishProcesses(
             [PublishPackages(names=names, description="(no registry: set `registries`, or a default in [go-oci].registries)")]

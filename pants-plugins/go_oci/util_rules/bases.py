@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from pants.engine.addresses import Address
 from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
@@ -26,20 +25,18 @@ from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
-from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.oci.layer import ENTRY_DIR, LayerEntry
 from go_oci.oci.layout import blob_path
-from go_oci.oci.model import MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
+from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
 from go_oci.oci.sbom import BasePackage
 from go_oci.platforms import Platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
-from go_oci.target_types import OciPullDigestField, OciPullImageField, OciPullPlatformsField, OciPullTarget
+from go_oci.target_types import OciPullDigestField, OciPullImageField, OciPullPlatformsField
 from go_oci.util_rules.layers import BuiltLayer, LayerRequest, LayerTool
 from go_oci.util_rules.wheels import WheelFiles, WheelFilesRequest
 
-_PINNED_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -85,30 +82,41 @@ class BaseContents:
 
 
 @dataclass(frozen=True)
+class BasePlatform:
+    """A base's image for one platform: its layers and the environment its config sets."""
+
+    platform: Platform | None  # None: the built-in bases, whose one image serves every platform
+    layers: tuple[BuiltLayer, ...]
+    env: tuple[str, ...]  # `NAME=value`, as the config lists them
+
+    def serves(self, platform: Platform) -> bool:
+        """Whether an image for `platform` builds on this one: a variant the image leaves out takes any."""
+        if self.platform is None:
+            return True
+        base = self.platform
+        return (base.os, base.arch) == (platform.os, platform.arch) and (
+            not platform.variant or base.variant == platform.oci_variant
+        )
+
+
+@dataclass(frozen=True)
 class BaseImage:
-    """What an image starts from: layers per platform, config defaults, and what the SBOM says of it."""
+    """What an image starts from: an image per platform, and what the SBOM says of it."""
 
     name: str  # "static", "scratch", or the pulled repository
     pinned_digest: str | None  # a pulled base's index or manifest digest
-    layers: FrozenDict[str, tuple[BuiltLayer, ...]]  # by str(Platform); "*" for every platform
-    env: tuple[str, ...]
+    platforms: tuple[BasePlatform, ...]  # a pulled base's in its index's order; one for a built-in base
     packages: tuple[BasePackage, ...]
     has_libc: bool  # False: binaries on it must be statically linked (Invariant 7)
     contents: BaseContents | None = None  # None: not known (a pulled base's files are not read)
 
-    def layers_for(self, platform: Platform) -> tuple[BuiltLayer, ...] | None:
-        """The base's layers for `platform`, or None if the base lacks it."""
-        if "*" in self.layers:
-            return self.layers["*"]
-        for key, layers in self.layers.items():
-            os_, arch, *variant = key.split("/")
-            if (os_, arch) == (platform.os, platform.arch) and (not platform.variant or variant == [platform.oci_variant]):
-                return layers
-        return None
+    def for_platform(self, platform: Platform) -> BasePlatform | None:
+        """The base's image for `platform` (the first that serves it), or None if the base lacks it."""
+        return next((p for p in self.platforms if p.serves(platform)), None)
 
     @property
-    def platforms(self) -> tuple[str, ...]:
-        return tuple(sorted(self.layers))
+    def platform_names(self) -> tuple[str, ...]:
+        return tuple(sorted(str(p.platform) for p in self.platforms if p.platform is not None))
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ def static_base_entries(zoneinfo_files: Iterable[str]) -> tuple[LayerEntry, ...]
 async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> BaseImage:
     if request.name == "scratch":
         return BaseImage(
-            "scratch", None, FrozenDict({"*": ()}), (f"PATH={DEFAULT_PATH}",), (), has_libc=False,
+            "scratch", None, (BasePlatform(None, (), (f"PATH={DEFAULT_PATH}",)),), (), has_libc=False,
             contents=BaseContents.of("", "", ()),
         )
 
@@ -189,8 +197,7 @@ async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> B
     return BaseImage(
         "static",
         None,
-        FrozenDict({"*": (layer,)}),
-        (f"PATH={DEFAULT_PATH}", f"SSL_CERT_FILE={CA_BUNDLE}"),
+        (BasePlatform(None, (layer,), (f"PATH={DEFAULT_PATH}", f"SSL_CERT_FILE={CA_BUNDLE}")),),
         packages,
         has_libc=False,
         contents=BaseContents.of(_PASSWD, _GROUP, tuple(entries)),
@@ -201,10 +208,60 @@ async def builtin_base(request: BuiltinBaseRequest, go_oci: GoOciSubsystem) -> B
 class PulledBaseRequest:
     address: Address  # of the oci_pull target
     platforms: tuple[Platform, ...]  # what the image needs: only these are pulled
-    image_address: Address  # the go_image, for messages
 
 
-_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+@dataclass(frozen=True)
+class PulledPlatform:
+    """What go_oci reads of one platform a pull wrote: its manifest's layers and its config."""
+
+    platform: Platform
+    layers: tuple[Descriptor, ...]  # as the manifest lists them, with OCI's media types
+    diff_ids: tuple[str, ...]
+    history: tuple[str, ...]  # `created_by` of each step that made a layer ("" if not recorded)
+    env: tuple[str, ...]
+
+    @classmethod
+    def of_documents(cls, platform: str, manifest: bytes, config: bytes) -> "PulledPlatform":
+        manifest_json, config_json = json.loads(manifest), json.loads(config)
+        layers = tuple(
+            # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
+            Descriptor(
+                MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == MEDIA_TYPE_DOCKER_LAYER_GZIP else layer["mediaType"],
+                layer["digest"],
+                layer["size"],
+            )
+            for layer in manifest_json["layers"]
+        )
+        history = tuple(
+            h.get("created_by", "") for h in config_json.get("history", []) if not h.get("empty_layer")
+        )
+        return cls(
+            Platform.of_image(platform),
+            layers,
+            tuple(config_json["rootfs"]["diff_ids"]),
+            history,
+            tuple(config_json.get("config", {}).get("Env") or ()),
+        )
+
+
+def pulled_base_image(
+    image: str, digest: str, pulled: Iterable[PulledPlatform], blobs: Mapping[str, Digest]
+) -> BaseImage:
+    """The base a pull of `image@digest` wrote: `blobs` holds each layer's blob, by digest."""
+
+    def layers(p: PulledPlatform) -> tuple[BuiltLayer, ...]:
+        return tuple(
+            BuiltLayer(blobs[layer.digest], layer, diff_id, (p.history[i] if i < len(p.history) else "") or f"{image} layer {i}")
+            for i, (layer, diff_id) in enumerate(zip(p.layers, p.diff_ids))
+        )
+
+    return BaseImage(
+        image,
+        digest,
+        tuple(BasePlatform(p.platform, layers(p), p.env) for p in pulled),
+        (BasePackage(image, digest),),
+        has_libc=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,19 +283,9 @@ async def pull_base_here(local_request: _LocalPull, layertool: LayerTool, go_oci
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
     )
     target = wrapped.target
-    if not isinstance(target, OciPullTarget):
-        raise BaseImageError(
-            f"{request.image_address}: invalid `base`: {target.address} is a `{target.alias}`; use 'static', "
-            "'scratch' or the address of an `oci_pull` target."
-        )
     image, digest = target[OciPullImageField].value, target[OciPullDigestField].value
-    if not _PINNED_DIGEST.fullmatch(digest or ""):
-        raise BaseImageError(
-            f"{target.address}: `digest` {digest!r} is not a pinned digest: bases are pinned by digest. Write "
-            f"`sha256:<64 hex digits>` (e.g. from `skopeo inspect docker://{image}`)."
-        )
     wanted = target[OciPullPlatformsField].value
-    platforms = sorted({str(p) for p in request.platforms} | set(wanted or ()))
+    platforms = sorted({str(p) for p in request.platforms} | {str(Platform.of_image(p)) for p in wanted or ()})
     args = ["pull", *(["--insecure"] if go_oci.is_insecure_registry(image) else []),
             *(f"--platform={p}" for p in platforms), f"{image}@{digest}", "pulled"]
     result = await Get(
@@ -257,46 +304,20 @@ async def pull_base_here(local_request: _LocalPull, layertool: LayerTool, go_oci
             "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
             "`insecure` for it in [go-oci].registries."
         )
-    summary = json.loads(result.stdout)
+    summary = json.loads(result.stdout)["platforms"]
     pulled = await Get(Digest, RemovePrefix(result.output_digest, "pulled"))
     documents = await Get(
         DigestContents,
-        DigestSubset(
-            pulled, PathGlobs([blob_path(p[kind]) for p in summary["platforms"] for kind in ("manifest", "config")])
-        ),
+        DigestSubset(pulled, PathGlobs([blob_path(p[kind]) for p in summary for kind in ("manifest", "config")])),
     )
-    contents = {f.path: json.loads(f.content) for f in documents}
-    # (platform, manifest, config) for each pulled platform; then every layer blob in one MultiGet.
+    content = {f.path: f.content for f in documents}
     pulled_platforms = [
-        (p["platform"], contents[blob_path(p["manifest"])], contents[blob_path(p["config"])])
-        for p in summary["platforms"]
+        PulledPlatform.of_documents(p["platform"], content[blob_path(p["manifest"])], content[blob_path(p["config"])])
+        for p in summary
     ]
-    layer_digests = sorted({layer["digest"] for _, manifest, _ in pulled_platforms for layer in manifest["layers"]})
+    layer_digests = sorted({layer.digest for p in pulled_platforms for layer in p.layers})
     blobs = await MultiGet(Get(Digest, DigestSubset(pulled, PathGlobs([blob_path(d)]))) for d in layer_digests)
-    blob_by_digest = dict(zip(layer_digests, blobs))
-    layers_by_platform = {}
-    env: tuple[str, ...] = ()
-    for platform, manifest, config in pulled_platforms:
-        env = tuple(config.get("config", {}).get("Env") or ())
-        history = [h for h in config.get("history", []) if not h.get("empty_layer")]
-        layers = []
-        for i, (layer, diff_id) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"])):
-            # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
-            media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == _DOCKER_LAYER_GZIP else layer["mediaType"]
-            created_by = history[i].get("created_by", "") if i < len(history) else ""
-            descriptor = Descriptor(media_type, layer["digest"], layer["size"])
-            layers.append(
-                BuiltLayer(blob_by_digest[layer["digest"]], descriptor, diff_id, created_by or f"{image} layer {i}")
-            )
-        layers_by_platform[platform] = tuple(layers)
-    return BaseImage(
-        image,
-        digest,
-        FrozenDict(layers_by_platform),
-        env,
-        (BasePackage(image, digest),),
-        has_libc=True,
-    )
+    return pulled_base_image(image, digest, pulled_platforms, dict(zip(layer_digests, blobs)))
 
 
 def rules():

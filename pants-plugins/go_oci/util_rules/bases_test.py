@@ -1,9 +1,24 @@
-"""The built-in `static` base: the accounts it declares own what they need."""
+"""Base images: the accounts the built-in `static` base declares own what they need, and a pulled base
+is each platform's own image (layers and env) as the pull wrote it."""
 
 from __future__ import annotations
 
+import json
+
+from pants.engine.fs import Digest
+
 from go_oci.oci.layer import ENTRY_DIR
-from go_oci.util_rules.bases import _GROUP, _PASSWD, static_base_entries
+from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP
+from go_oci.platforms import Platform
+from go_oci.util_rules.bases import (
+    _GROUP,
+    _PASSWD,
+    BaseImage,
+    BasePlatform,
+    PulledPlatform,
+    pulled_base_image,
+    static_base_entries,
+)
 
 
 def test_every_account_with_a_home_owns_it_and_nothing_else_has_an_owner() -> None:
@@ -23,3 +38,82 @@ def test_every_account_with_a_home_owns_it_and_nothing_else_has_an_owner() -> No
     others = [e for path, e in entries.items() if path not in homes]
     assert others and all((e.uid, e.gid) == (0, 0) for e in others)
     assert entries["tmp"].mode == 0o1777
+
+
+# ---------------------------------------------------------------- a pulled base, read from what the pull wrote
+
+
+def _layer_digest(n: int) -> str:
+    return f"sha256:{n:064x}"
+
+
+def _manifest(*layers: int, media_type: str = MEDIA_TYPE_OCI_LAYER_GZIP) -> bytes:
+    return json.dumps(
+        {"schemaVersion": 2, "layers": [{"mediaType": media_type, "digest": _layer_digest(n), "size": n} for n in layers]}
+    ).encode()
+
+
+def _config(env: list[str], *layers: int, history: list[dict] | None = None) -> bytes:
+    return json.dumps(
+        {
+            "config": {"Env": env},
+            "rootfs": {"type": "layers", "diff_ids": [_layer_digest(100 + n) for n in layers]},
+            "history": history if history is not None else [{"created_by": f"step {n}"} for n in layers],
+        }
+    ).encode()
+
+
+BLOBS = {_layer_digest(n): Digest(f"{n:064x}", n) for n in range(1, 4)}
+PULLED = (
+    PulledPlatform.of_documents("linux/amd64", _manifest(1, 2), _config(["PATH=/bin", "ARCH=amd64"], 1, 2)),
+    PulledPlatform.of_documents("linux/arm64/v8", _manifest(1, 3), _config(["PATH=/bin", "ARCH=arm64"], 1, 3)),
+)
+
+
+def test_each_platform_of_a_pulled_base_keeps_its_own_env() -> None:
+    base = pulled_base_image("registry.example/base", _layer_digest(9), PULLED, BLOBS)
+    amd64, arm64 = (base.for_platform(Platform("linux", a)) for a in ("amd64", "arm64"))
+    assert amd64 is not None and arm64 is not None
+    assert amd64.env == ("PATH=/bin", "ARCH=amd64")
+    assert arm64.env == ("PATH=/bin", "ARCH=arm64")
+
+
+def test_a_pulled_base_has_each_platforms_layers() -> None:
+    base = pulled_base_image("registry.example/base", _layer_digest(9), PULLED, BLOBS)
+    assert (base.name, base.pinned_digest, base.has_libc, base.contents) == (
+        "registry.example/base", _layer_digest(9), True, None
+    )
+    assert base.platform_names == ("linux/amd64", "linux/arm64/v8")
+    amd64 = base.for_platform(Platform("linux", "amd64"))
+    assert amd64 is not None and amd64.platform == Platform("linux", "amd64")
+    assert [(l.blob, l.descriptor.digest, l.diff_id, l.created_by) for l in amd64.layers] == [
+        (BLOBS[_layer_digest(1)], _layer_digest(1), _layer_digest(101), "step 1"),
+        (BLOBS[_layer_digest(2)], _layer_digest(2), _layer_digest(102), "step 2"),
+    ]
+    # arm64's `v8` is its only variant: an image for linux/arm64 or linux/arm64/v8.x builds on it.
+    for wanted in (Platform("linux", "arm64"), Platform("linux", "arm64", "v8.2")):
+        found = base.for_platform(wanted)
+        assert found is not None and [l.descriptor.digest for l in found.layers] == [_layer_digest(1), _layer_digest(3)]
+    assert base.for_platform(Platform("linux", "arm", "v7")) is None
+    assert base.for_platform(Platform("linux", "amd64", "v3")) is None  # the base has no amd64 v3 image
+
+
+def test_a_pulled_platform_reads_docker_layers_as_oci_and_skips_empty_history() -> None:
+    pulled = PulledPlatform.of_documents(
+        "linux/arm/v7",
+        _manifest(1, 2, media_type=MEDIA_TYPE_DOCKER_LAYER_GZIP),
+        _config([], 1, 2, history=[{"created_by": "ENV X=1", "empty_layer": True}, {"created_by": "ADD x"}, {}]),
+    )
+    assert pulled.platform == Platform("linux", "arm", "v7")
+    assert {l.media_type for l in pulled.layers} == {MEDIA_TYPE_OCI_LAYER_GZIP}
+    assert pulled.history == ("ADD x", "")
+    base = pulled_base_image("registry.example/base", _layer_digest(9), (pulled,), BLOBS)
+    (only,) = base.platforms
+    assert [l.created_by for l in only.layers] == ["ADD x", "registry.example/base layer 1"]
+
+
+def test_a_built_in_base_serves_every_platform() -> None:
+    scratch = BaseImage("scratch", None, (BasePlatform(None, (), ("PATH=/bin",)),), (), has_libc=False)
+    for platform in (Platform("linux", "amd64"), Platform("linux", "arm", "v7")):
+        assert scratch.for_platform(platform) == scratch.platforms[0]
+    assert scratch.platform_names == ()

@@ -1,4 +1,5 @@
-"""Assemble a go_image: validated fields, layers, per-platform config and manifest, the index, the layout."""
+"""Assemble a go_image from its spec: the base, the data and binary layers, a config and manifest per
+platform, the index in an OCI layout, and the SBOM. `build_go_image` composes these rules."""
 
 from __future__ import annotations
 
@@ -7,46 +8,28 @@ import posixpath
 from dataclasses import dataclass
 from typing import Iterable
 
-from pants.build_graph.address import AddressParseException, ResolveError
-from pants.core.target_types import (
-    FileSourceField,
-    FilesGeneratingSourcesField,
-    ResourceSourceField,
-    ResourcesGeneratingSourcesField,
-)
-from pants.engine.addresses import Address, AddressInput
+from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, DigestEntries, FileContent, FileEntry, MergeDigests
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.process import ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.target import (
-    HydratedSources,
-    HydrateSourcesRequest,
-    SourcesField,
-    WrappedTarget,
-    WrappedTargetRequest,
-)
+from pants.engine.target import HydratedSources, HydrateSourcesRequest
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_oci.oci import model
 from go_oci.oci.layer import LayerEntry
 from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blob_path, tagged_index
-from go_oci.oci.sbom import build_spdx_document, parse_go_version_m, spdx_json_bytes
-from go_oci.platforms import InvalidPlatform, Platform
-from go_oci.target_types import (
-    BUILTIN_BASES,
-    IMAGE_OS,
-    GoCrossBinaryFieldSet,
-    GoCrossBinaryTarget,
-    GoImageFieldSet,
-    fill_in_tag,
-    invalid_field,
-)
-from go_oci.util_rules.bases import BaseContents, BaseImage, BuiltinBaseRequest, PulledBaseRequest
-from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest, GoBinarySpec
+from go_oci.oci.sbom import BasePackage, build_spdx_document, parse_go_version_m, spdx_json_bytes
+from go_oci.platforms import Platform
+from go_oci.target_types import GoImageFieldSet, invalid_field
+from go_oci.util_rules.bases import BaseContents, BaseImage, BasePlatform, BuiltinBaseRequest, PulledBaseRequest
+from go_oci.util_rules.build import BuiltGoBinary, GoBinaryBuildRequest
+from go_oci.util_rules.image_spec import GoImageSpec
 from go_oci.util_rules.layers import BuiltLayer, LayerRequest
 from go_oci.util_rules.modules import GoBuildContext, GoBuildContextRequest, GoSumChecksums
-from go_oci.util_rules.sdk import GoProcess, GoTargetPairs
+from go_oci.util_rules.sdk import GoProcess
+
 
 class GoImageError(Exception):
     pass
@@ -57,40 +40,67 @@ class PlatformImage:
     platform: Platform
     manifest: model.Descriptor  # with its platform set, as the index lists it
     config: model.Descriptor
-    layers: tuple[BuiltLayer, ...]
+    layers: tuple[BuiltLayer, ...]  # bottom to top
+    documents: Digest  # the config's and the manifest's blobs, `blobs/sha256/<hex>`
 
 
 @dataclass(frozen=True)
 class BuiltImage:
-    address: Address
-    repository: str
-    tags: tuple[str, ...]
+    spec: GoImageSpec
     layout: Digest  # an OCI image layout directory: oci-layout, index.json, blobs/
     index: model.Descriptor
     images: tuple[PlatformImage, ...]
     sbom: bytes | None  # SPDX 2.3 JSON
 
+    @property
+    def address(self) -> Address:
+        return self.spec.address
 
-def _tags(address: Address, templates: tuple[str, ...], binary: GoBinarySpec) -> tuple[str, ...]:
-    """The tags with their placeholders filled in from the binary (the field checked their syntax)."""
-    values = {"version": binary.x_defs["main.version"]} if "main.version" in binary.x_defs else {}
-    tags = []
-    for template in templates:
-        try:
-            tag = fill_in_tag(template, values)
-        except KeyError as e:
-            raise invalid_field(
-                address, "tags", f"{template!r} uses {{{e.args[0]}}}, which {binary.address} does not set: give "
-                f"it `x_defs={{\"main.version\": ...}}`, or drop {{{e.args[0]}}} from `tags`."
-            ) from None
-        try:
-            tags.append(model.validate_tag(tag))
-        except ValueError as e:
-            raise invalid_field(
-                address, "tags", f"{template!r} becomes {tag!r} with the `x_defs` of {binary.address}: {e} Change "
-                "the value there, or the tag."
-            ) from None
-    return tuple(tags)
+    @property
+    def repository(self) -> str:
+        return self.spec.repository
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.spec.tags
+
+
+# ---------------------------------------------------------------------------------------------------
+# The base
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageBaseRequest:
+    spec: GoImageSpec
+
+
+@dataclass(frozen=True)
+class ImageBase:
+    image: BaseImage
+    platforms: tuple[BasePlatform, ...]  # the base's image for each of the spec's platforms, in order
+
+
+@rule(desc="Get an image's base", level=LogLevel.DEBUG)
+async def image_base(request: ImageBaseRequest) -> ImageBase:
+    spec = request.spec
+    if spec.pulled_base is None:
+        base = await Get(BaseImage, BuiltinBaseRequest(spec.base_name))
+    else:
+        base = await Get(BaseImage, PulledBaseRequest(spec.pulled_base, spec.platforms))
+    return ImageBase(base, base_platforms(spec, base))
+
+
+def base_platforms(spec: GoImageSpec, base: BaseImage) -> tuple[BasePlatform, ...]:
+    """The base's image for each platform of the image."""
+    found = [base.for_platform(p) for p in spec.platforms]
+    missing = [str(p) for p, b in zip(spec.platforms, found) if b is None]
+    if missing:
+        raise invalid_field(
+            spec.address, "platforms", f"the base {spec.base_name} has no {', '.join(missing)} (it has "
+            f"{', '.join(base.platform_names)}). Pull those platforms in its oci_pull, or narrow `platforms`."
+        )
+    return tuple(b for b in found if b is not None)
 
 
 def _clash(path: str, files: Iterable[str], directories: Iterable[str] = ()) -> str | None:
@@ -139,23 +149,14 @@ def check_against_base(
             )
 
 
-async def _binary_target(field_set: GoImageFieldSet) -> GoCrossBinaryFieldSet:
-    address = field_set.address
-    origin = f"the `binary` field of {address}"
-    binary_address = await Get(
-        Address, AddressInput, AddressInput.parse(field_set.binary.value, relative_to=address.spec_path, description_of_origin=origin)
-    )
-    wrapped = await Get(WrappedTarget, WrappedTargetRequest(binary_address, description_of_origin=origin))
-    if not isinstance(wrapped.target, GoCrossBinaryTarget):
-        raise invalid_field(
-            address, "binary", f"{binary_address} is a `{wrapped.target.alias}`; it must be a `go_cross_binary`."
-        )
-    return GoCrossBinaryFieldSet.create(wrapped.target)
+# ---------------------------------------------------------------------------------------------------
+# Layers
+# ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class DataLayerRequest:
-    field_set: GoImageFieldSet
+    spec: GoImageSpec
 
 
 @dataclass(frozen=True)
@@ -166,81 +167,146 @@ class DataLayer:
 
 @rule(desc="Build an image's data layer", level=LogLevel.DEBUG)
 async def data_layer(request: DataLayerRequest) -> DataLayer:
-    field_set = request.field_set
-    address = field_set.address
-    if not field_set.data.value:
+    spec = request.spec
+    if not spec.data:
         return DataLayer(None)
-    data_dir = field_set.data_dir.value
-    origin = f"the `data` field of {address}"
-    addresses = await MultiGet(
-        Get(Address, AddressInput, AddressInput.parse(spec, relative_to=address.spec_path, description_of_origin=origin))
-        for spec in field_set.data.value
-    )
-    wrapped = await MultiGet(
-        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin=origin)) for a in addresses
-    )
-    data_fields = (FileSourceField, FilesGeneratingSourcesField, ResourceSourceField, ResourcesGeneratingSourcesField)
-    sources_fields = []
-    for w in wrapped:
-        if not any(w.target.has_field(f) for f in data_fields):
-            raise invalid_field(
-                address, "data", f"{w.target.address} is a `{w.target.alias}`; `data` takes `files`, `file`, "
-                "`resources` or `resource` targets."
-            )
-        sources_fields.append((w.target.address, w.target[SourcesField]))
-    hydrated = await MultiGet(Get(HydratedSources, HydrateSourcesRequest(f)) for _, f in sources_fields)
+    hydrated = await MultiGet(Get(HydratedSources, HydrateSourcesRequest(f)) for f in spec.data)
     digest = await Get(Digest, MergeDigests(h.snapshot.digest for h in hydrated))
     # A data file keeps the one permission bit a Pants digest records (and hashes): executable or not.
     digest_entries = await Get(DigestEntries, Digest, digest)
     executable = {e.path for e in digest_entries if isinstance(e, FileEntry) and e.is_executable}
     entries = {}
-    for (owner, _), sources in zip(sources_fields, hydrated):
+    for sources_field, sources in zip(spec.data, hydrated):
         for path in sources.snapshot.files:
-            in_image = posixpath.join(data_dir, os.path.relpath(path, owner.spec_path or "."))
+            in_image = posixpath.join(spec.data_dir, os.path.relpath(path, sources_field.address.spec_path or "."))
             if in_image in entries and entries[in_image].src != path:
-                raise invalid_field(address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}.")
+                raise invalid_field(
+                    spec.address, "data", f"two files would both be {in_image}: {entries[in_image].src}, {path}."
+                )
             entries[in_image] = LayerEntry.file(in_image.lstrip("/"), path, 0o755 if path in executable else 0o644)
     layer = await Get(
         BuiltLayer,
-        LayerRequest(tuple(entries.values()), digest, f"Build the data layer of {address}", f"go_oci: data {data_dir}"),
+        LayerRequest(
+            tuple(entries.values()), digest, f"Build the data layer of {spec.address}", f"go_oci: data {spec.data_dir}"
+        ),
     )
     return DataLayer(layer, tuple(sorted(entries)))
 
 
-def _image_platforms(field_set: GoImageFieldSet, binary: GoBinarySpec, pairs: GoTargetPairs) -> tuple[Platform, ...]:
-    address = field_set.address
-    if field_set.platforms.value is None:
-        not_linux = [str(p) for p in binary.platforms if p.os != IMAGE_OS]
-        if not_linux:
-            linux = [str(p) for p in binary.platforms if p.os == IMAGE_OS]
-            fix = (
-                f"Set this go_image's `platforms` to the binary's Linux ones, {linux!r}."
-                if linux
-                else f"Add a Linux platform to {binary.address}'s `platforms`, e.g. 'linux/amd64'."
-            )
-            raise invalid_field(
-                address, "platforms", f"by default the binary's, and {binary.address} builds {', '.join(not_linux)}: "
-                f"images hold Linux binaries only. {fix}"
-            )
-        return binary.platforms
-    try:
-        wanted = tuple(sorted({Platform.parse(p, pairs.pairs) for p in field_set.platforms.value}))
-    except InvalidPlatform as e:
-        raise invalid_field(address, "platforms", str(e)) from None
-    missing = [str(p) for p in wanted if p not in binary.platforms]
-    if missing:
-        raise invalid_field(
-            address, "platforms", f"{', '.join(missing)} not built by the binary {binary.address} (it builds "
-            f"{', '.join(str(p) for p in binary.platforms)}). Add them to its `platforms`, or drop them here."
-        )
-    return wanted
+@dataclass(frozen=True)
+class ImageBinaryRequest:
+    spec: GoImageSpec
+    platform: Platform
+    base_has_libc: bool
+
+
+@dataclass(frozen=True)
+class ImageBinary:
+    built: BuiltGoBinary
+    layer: BuiltLayer
+
+
+def check_linkage(spec: GoImageSpec, built: BuiltGoBinary, base_has_libc: bool) -> None:
+    """A base without libc runs only statically linked binaries."""
+    linkage = built.linkage
+    if base_has_libc or linkage is None or linkage.is_static:
+        return
+    binary = spec.binary.address
+    raise GoImageError(
+        f"{spec.address}: the binary {binary} for {built.platform} is dynamically linked "
+        f"(interpreter {linkage.interpreter or 'none'}, needs {', '.join(linkage.needed) or 'nothing'}), "
+        f"and the `{spec.base_name}` base has no libc. Set `cgo=False` on {binary}, link statically "
+        "(ldflags=['-extldflags=-static']), or use a base image with libc (an `oci_pull`)."
+    )
+
+
+@rule(desc="Build an image's binary layer", level=LogLevel.DEBUG)
+async def image_binary(request: ImageBinaryRequest) -> ImageBinary:
+    spec = request.spec
+    built = await Get(BuiltGoBinary, GoBinaryBuildRequest(spec.binary, request.platform))
+    check_linkage(spec, built, request.base_has_libc)
+    layer = await Get(
+        BuiltLayer,
+        LayerRequest(
+            (LayerEntry.file(spec.binary_path.lstrip("/"), built.path, 0o755),),
+            built.digest,
+            f"Build the binary layer of {spec.address} for {built.platform}",
+            f"go_oci: binary {spec.binary_path}",
+        ),
+    )
+    return ImageBinary(built, layer)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Config, manifests, the index
+# ---------------------------------------------------------------------------------------------------
+
+
+def image_annotations(spec: GoImageSpec, base: BaseImage) -> FrozenDict[str, str]:
+    """The index's and each manifest's: the standard ones go_oci fills in, then the target's."""
+    standard = {model.ANNOTATION_CREATED: spec.created, model.ANNOTATION_TITLE: spec.repository}
+    if base.pinned_digest:
+        standard[model.ANNOTATION_BASE_NAME] = base.name
+        standard[model.ANNOTATION_BASE_DIGEST] = base.pinned_digest
+    if spec.version:
+        standard[model.ANNOTATION_VERSION] = spec.version
+    return FrozenDict({**standard, **spec.annotations})
+
+
+def image_env(base_env: Iterable[str], env: Iterable[str]) -> tuple[str, ...]:
+    """The base's `NAME=value` entries with the target's added, a name the target sets keeping its place."""
+    merged = dict(e.split("=", 1) for e in base_env)
+    merged.update(e.split("=", 1) for e in env)
+    return tuple(f"{k}={v}" for k, v in merged.items())
+
+
+def image_config(spec: GoImageSpec, platform: Platform, layers: tuple[BuiltLayer, ...], base_env: Iterable[str]) -> model.ImageConfig:
+    return model.ImageConfig(
+        platform=platform.oci,
+        diff_ids=tuple(layer.diff_id for layer in layers),
+        entrypoint=spec.entrypoint,
+        cmd=spec.cmd,
+        env=image_env(base_env, spec.env),
+        user=spec.user,
+        workdir=spec.workdir,
+        exposed_ports=spec.exposed_ports,
+        labels=dict(spec.labels),
+        history=tuple(model.HistoryEntry(created=spec.created, created_by=layer.created_by) for layer in layers),
+        created=spec.created,
+    )
+
+
+@dataclass(frozen=True)
+class PlatformImageRequest:
+    spec: GoImageSpec
+    platform: Platform
+    layers: tuple[BuiltLayer, ...]  # bottom to top: the base's, the data layer, the binary layer
+    base_env: tuple[str, ...]
+    annotations: FrozenDict[str, str]
+
+
+@rule(desc="Write an image's config and manifest", level=LogLevel.DEBUG)
+async def platform_image(request: PlatformImageRequest) -> PlatformImage:
+    config_bytes = image_config(request.spec, request.platform, request.layers, request.base_env).to_json_bytes()
+    config = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_CONFIG, config_bytes)
+    manifest_bytes = model.Manifest(
+        config=config, layers=tuple(layer.descriptor for layer in request.layers), annotations=request.annotations
+    ).to_json_bytes()
+    manifest = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_MANIFEST, manifest_bytes, platform=request.platform.oci)
+    documents = await Get(
+        Digest,
+        CreateDigest(
+            [FileContent(blob_path(config.digest), config_bytes), FileContent(blob_path(manifest.digest), manifest_bytes)]
+        ),
+    )
+    return PlatformImage(request.platform, manifest, config, request.layers, documents)
 
 
 def platform_ref(tag: str, platform: Platform) -> str:
     return f"{tag}-{platform.dir_name}"
 
 
-def _layout_index(index: model.Descriptor, images: list[PlatformImage], tags: tuple[str, ...]) -> model.Index:
+def _layout_index(index: model.Descriptor, images: Iterable[PlatformImage], tags: tuple[str, ...]) -> model.Index:
     """Each tag names the multi-platform index; `<tag>-<os>_<arch>` names one platform's manifest, for
     tools that cannot choose from an index (umoci, runc bundles, oci-image-tool)."""
     per_platform = tuple(
@@ -251,176 +317,111 @@ def _layout_index(index: model.Descriptor, images: list[PlatformImage], tags: tu
     return model.Index(manifests=(*tagged_index(index, tags).manifests, *per_platform))
 
 
-@rule(desc="Assemble an OCI image", level=LogLevel.DEBUG)
-async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> BuiltImage:
-    address = field_set.address
-    binary_fields = await _binary_target(field_set)
-    binary = await Get(GoBinarySpec, GoCrossBinaryFieldSet, binary_fields)
-    platforms = _image_platforms(field_set, binary, pairs)
+@dataclass(frozen=True)
+class ImageLayoutRequest:
+    spec: GoImageSpec
+    images: tuple[PlatformImage, ...]
+    annotations: FrozenDict[str, str]
 
-    base_name = field_set.base.value
-    base_address = None
-    if base_name not in BUILTIN_BASES:
-        origin = f"the `base` field of {address}"
-        try:
-            base_address = await Get(
-                Address, AddressInput, AddressInput.parse(base_name, relative_to=address.spec_path, description_of_origin=origin)
-            )
-        except (AddressParseException, ResolveError):
-            raise invalid_field(
-                address, "base", f"{base_name!r}: use 'static', 'scratch' or the address of an oci_pull target."
-            ) from None
-    # The fields checked their own syntax when they were parsed (target_types.py); what is left here
-    # depends on the binary or the base.
-    binary_path = field_set.binary_path.value or f"/app/{binary.binary_name}"
-    workdir = field_set.workdir.value
-    user = field_set.user.value
-    ports = field_set.exposed_ports.value
-    user_env = model.validate_env(field_set.env.value or {})
-    labels = dict(field_set.labels.value or {})
-    annotations = dict(field_set.annotations.value or {})
-    created = field_set.created.value
-    version = binary.x_defs.get("main.version")
-    repository = field_set.repository.value or address.target_name
-    if field_set.repository.value is None:
-        try:
-            model.validate_repository(repository)
-        except ValueError as e:
-            raise invalid_field(
-                address, "repository", f"by default the target's name, and {e} Set `repository`."
-            ) from None
-    tags = _tags(address, field_set.tags.value, binary)
 
-    base, data = await MultiGet(
-        Get(BaseImage, BuiltinBaseRequest(base_name))
-        if base_address is None
-        else Get(BaseImage, PulledBaseRequest(base_address, platforms, address)),
-        Get(DataLayer, DataLayerRequest(field_set)),
-    )
-    check_against_base(address, base_name, base.contents, user, binary_path, data.paths)
-    missing = [str(p) for p in platforms if base.layers_for(p) is None]
-    if missing:
-        raise invalid_field(
-            address, "platforms", f"the base {base_name} has no {', '.join(missing)} (it has "
-            f"{', '.join(base.platforms)}). Pull those platforms in its oci_pull, or narrow `platforms`."
-        )
-    binaries = await MultiGet(Get(BuiltGoBinary, GoBinaryBuildRequest(binary, p)) for p in platforms)
-    for built in binaries:
-        if not base.has_libc and built.linkage is not None and not built.linkage.is_static:
-            raise GoImageError(
-                f"{address}: the binary {binary.address} for {built.platform} is dynamically linked "
-                f"(interpreter {built.linkage.interpreter or 'none'}, needs {', '.join(built.linkage.needed) or 'nothing'}), "
-                f"and the `{base_name}` base has no libc. Set `cgo=False` on {binary.address}, link statically "
-                "(ldflags=['-extldflags=-static']), or use a base image with libc (an `oci_pull`)."
-            )
+@dataclass(frozen=True)
+class ImageLayout:
+    index: model.Descriptor
+    digest: Digest  # oci-layout, index.json, blobs/
 
-    binary_layers = await MultiGet(
-        Get(
-            BuiltLayer,
-            LayerRequest(
-                (LayerEntry.file(binary_path.lstrip("/"), built.path, 0o755),),
-                built.digest,
-                f"Build the binary layer of {address} for {built.platform}",
-                f"go_oci: binary {binary_path}",
-            ),
-        )
-        for built in binaries
-    )
 
-    env = dict(e.split("=", 1) for e in base.env)
-    env.update(e.split("=", 1) for e in user_env)
-    standard_annotations = {model.ANNOTATION_CREATED: created, model.ANNOTATION_TITLE: repository}
-    if base.pinned_digest:
-        standard_annotations[model.ANNOTATION_BASE_NAME] = base.name
-        standard_annotations[model.ANNOTATION_BASE_DIGEST] = base.pinned_digest
-    if version:
-        standard_annotations[model.ANNOTATION_VERSION] = version
-    all_annotations = {**standard_annotations, **annotations}
-
-    blobs: dict[str, bytes] = {}
-    images = []
-    for built, binary_layer in zip(binaries, binary_layers):
-        layers = (*base.layers_for(built.platform), *([data.layer] if data.layer else []), binary_layer)
-        oci_platform = model.Platform(built.platform.os, built.platform.arch, built.platform.oci_variant or None)
-        config = model.ImageConfig(
-            platform=oci_platform,
-            diff_ids=tuple(layer.diff_id for layer in layers),
-            entrypoint=tuple(field_set.entrypoint.value) if field_set.entrypoint.value is not None else (binary_path,),
-            cmd=tuple(field_set.args.value or ()),
-            env=tuple(f"{k}={v}" for k, v in env.items()),
-            user=user,
-            workdir=workdir,
-            exposed_ports=ports,
-            labels=labels,
-            history=tuple(model.HistoryEntry(created=created, created_by=layer.created_by) for layer in layers),
-            created=created,
-        )
-        config_bytes = config.to_json_bytes()
-        config_descriptor = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_CONFIG, config_bytes)
-        manifest = model.Manifest(
-            config=config_descriptor, layers=tuple(layer.descriptor for layer in layers), annotations=all_annotations
-        )
-        manifest_bytes = manifest.to_json_bytes()
-        blobs[config_descriptor.digest] = config_bytes
-        blobs[manifest.descriptor().digest] = manifest_bytes
-        images.append(
-            PlatformImage(
-                built.platform,
-                model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_MANIFEST, manifest_bytes, platform=oci_platform),
-                config_descriptor,
-                layers,
-            )
-        )
-    index = model.Index(manifests=tuple(i.manifest for i in images), annotations=all_annotations)
-    index_bytes = index.to_json_bytes()
-    index_descriptor = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_INDEX, index_bytes)
-    blobs[index_descriptor.digest] = index_bytes
-
-    layout_files = await Get(
+@rule(desc="Write an image's index and layout", level=LogLevel.DEBUG)
+async def image_layout(request: ImageLayoutRequest) -> ImageLayout:
+    images = request.images
+    index_bytes = model.Index(manifests=tuple(i.manifest for i in images), annotations=request.annotations).to_json_bytes()
+    index = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_INDEX, index_bytes)
+    files = await Get(
         Digest,
         CreateDigest(
             [
                 FileContent(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES),
-                FileContent(INDEX_FILE, _layout_index(index_descriptor, images, tags).to_json_bytes()),
-                *(FileContent(blob_path(d), data) for d, data in sorted(blobs.items())),
+                FileContent(INDEX_FILE, _layout_index(index, images, request.spec.tags).to_json_bytes()),
+                FileContent(blob_path(index.digest), index_bytes),
             ]
         ),
     )
     layer_blobs = {layer.descriptor.digest: layer.blob for image in images for layer in image.layers}
-    layout = await Get(Digest, MergeDigests([layout_files, *layer_blobs.values()]))
+    digest = await Get(Digest, MergeDigests([files, *(i.documents for i in images), *layer_blobs.values()]))
+    return ImageLayout(index, digest)
 
-    sbom = None
-    if field_set.sbom.value:
-        # Every platform's build info: each has its own settings, and may link other modules.
-        build_infos = await MultiGet(
-            Get(
-                ProcessResult,
-                GoProcess(("version", "-m", b.path), f"Read the build info of {binary.address} for {b.platform}", b.digest),
-            )
-            for b in binaries
-        )
-        # A vendored build records no module hashes; go.sum still has them.
-        context = await Get(GoBuildContext, GoBuildContextRequest(binary.main_dir, f"the `main` of {binary.address}"))
-        checksums = await Get(GoSumChecksums, GoBuildContext, context)
-        document = build_spdx_document(
-            [parse_go_version_m(result.stdout.decode()) for result in build_infos],
-            name=f"{repository} ({address})",
-            base_packages=base.packages,
-            image_name=repository,
-            created=created,
-            go_sums=checksums.sums,
-        )
-        sbom = spdx_json_bytes(document)
 
-    return BuiltImage(
-        address=address,
-        repository=repository,
-        tags=tags,
-        layout=layout,
-        index=index_descriptor,
-        images=tuple(images),
-        sbom=sbom,
+# ---------------------------------------------------------------------------------------------------
+# The SBOM
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageSbomRequest:
+    spec: GoImageSpec
+    binaries: tuple[BuiltGoBinary, ...]
+    base_packages: tuple[BasePackage, ...]
+
+
+@dataclass(frozen=True)
+class ImageSbom:
+    document: bytes  # SPDX 2.3 JSON
+
+
+@rule(desc="Write an image's SBOM", level=LogLevel.DEBUG)
+async def image_sbom(request: ImageSbomRequest) -> ImageSbom:
+    spec, binary = request.spec, request.spec.binary
+    # Every platform's build info: each has its own settings, and may link other modules.
+    build_infos = await MultiGet(
+        Get(
+            ProcessResult,
+            GoProcess(("version", "-m", b.path), f"Read the build info of {binary.address} for {b.platform}", b.digest),
+        )
+        for b in request.binaries
     )
+    # A vendored build records no module hashes; go.sum still has them.
+    context = await Get(GoBuildContext, GoBuildContextRequest(binary.main_dir, f"the `main` of {binary.address}"))
+    checksums = await Get(GoSumChecksums, GoBuildContext, context)
+    document = build_spdx_document(
+        [parse_go_version_m(result.stdout.decode()) for result in build_infos],
+        name=f"{spec.repository} ({spec.address})",
+        base_packages=request.base_packages,
+        image_name=spec.repository,
+        created=spec.created,
+        go_sums=checksums.sums,
+    )
+    return ImageSbom(spdx_json_bytes(document))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The image
+# ---------------------------------------------------------------------------------------------------
+
+
+@rule(desc="Assemble an OCI image", level=LogLevel.DEBUG)
+async def build_go_image(field_set: GoImageFieldSet) -> BuiltImage:
+    spec = await Get(GoImageSpec, GoImageFieldSet, field_set)
+    base, data = await MultiGet(Get(ImageBase, ImageBaseRequest(spec)), Get(DataLayer, DataLayerRequest(spec)))
+    check_against_base(spec.address, spec.base_name, base.image.contents, spec.user, spec.binary_path, data.paths)
+    binaries = await MultiGet(
+        Get(ImageBinary, ImageBinaryRequest(spec, platform, base.image.has_libc)) for platform in spec.platforms
+    )
+    annotations = image_annotations(spec, base.image)
+    data_layers = (data.layer,) if data.layer else ()
+    images = await MultiGet(
+        Get(
+            PlatformImage,
+            PlatformImageRequest(
+                spec, platform, (*base_platform.layers, *data_layers, binary.layer), base_platform.env, annotations
+            ),
+        )
+        for platform, base_platform, binary in zip(spec.platforms, base.platforms, binaries)
+    )
+    layout = await Get(ImageLayout, ImageLayoutRequest(spec, images, annotations))
+    sbom = None
+    if spec.sbom:
+        built = tuple(b.built for b in binaries)
+        sbom = (await Get(ImageSbom, ImageSbomRequest(spec, built, base.image.packages))).document
+    return BuiltImage(spec=spec, layout=layout.digest, index=layout.index, images=images, sbom=sbom)
 
 
 def rules():
