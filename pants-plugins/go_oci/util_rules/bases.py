@@ -9,7 +9,6 @@ from typing import Iterable
 
 from pants.engine.addresses import Address
 from pants.engine.fs import (
-    EMPTY_DIGEST,
     AddPrefix,
     CreateDigest,
     Digest,
@@ -18,7 +17,6 @@ from pants.engine.fs import (
     FileContent,
     MergeDigests,
     PathGlobs,
-    RemovePrefix,
     Snapshot,
 )
 from pants.engine.internals.selectors import MultiGet
@@ -30,7 +28,9 @@ from pants.util.logging import LogLevel
 
 from go_oci.oci.layer import ENTRY_DIR, LayerEntry
 from go_oci.oci.layout import blob_path
-from go_oci.oci.model import MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
+from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
+from go_oci.oci.model import Platform as OciPlatform
+from go_oci.oci.registry import Fetch, Fetched, PinnedPull
 from go_oci.oci.sbom import BasePackage
 from go_oci.platforms import Platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
@@ -203,11 +203,50 @@ class PulledBaseRequest:
     image_address: Address  # the go_image, for messages
 
 
-_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+@dataclass(frozen=True)
+class RegistryFetch:
+    """One step of a pull: a `layertool fetch` from `repository` (host[:port]/path)."""
+
+    repository: str
+    fetch: Fetch
+    description: str
+    failure: str  # how an error starts: "<oci_pull>: could not pull <image>@<digest>"
+
+
+@dataclass(frozen=True)
+class RegistryContent:
+    files: Digest  # what was fetched, each file at `blob_path` of its digest
+    fetched: Fetched
+
+
+@rule(desc="Fetch from a registry", level=LogLevel.DEBUG)
+async def fetch_from_registry(request: RegistryFetch, layertool: LayerTool, go_oci: GoOciSubsystem) -> RegistryContent:
+    spec = await Get(Digest, CreateDigest([FileContent("__fetch.json", request.fetch.spec_json_bytes())]))
+    insecure = ["--insecure"] if go_oci.is_insecure_registry(request.repository) else []
+    result = await Get(
+        FallibleProcessResult,
+        layertool.process(
+            ("fetch", *insecure, request.repository, "__fetch.json"),
+            request.description,
+            spec,
+            output_files=request.fetch.paths,
+            level=LogLevel.INFO,
+        ),
+    )
+    if result.exit_code != 0:
+        raise BaseImageError(
+            f"{request.failure}: {result.stderr.decode().strip()}\n"
+            "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
+            "`insecure` for it in [go-oci].registries."
+        )
+    read = await Get(DigestContents, DigestSubset(result.output_digest, PathGlobs(request.fetch.read_paths)))
+    return RegistryContent(
+        result.output_digest, Fetched.of(request.fetch, result.stdout, {f.path: f.content for f in read})
+    )
 
 
 @rule(desc="Pull a base image", level=LogLevel.DEBUG)
-async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
+async def pulled_base(request: PulledBaseRequest) -> BaseImage:
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
     )
@@ -223,58 +262,45 @@ async def pulled_base(request: PulledBaseRequest, layertool: LayerTool, go_oci: 
             f"{target.address}: `digest` {digest!r} is not a pinned digest: bases are pinned by digest. Write "
             f"`sha256:<64 hex digits>` (e.g. from `skopeo inspect docker://{image}`)."
         )
-    wanted = target[OciPullPlatformsField].value
-    platforms = sorted({str(p) for p in request.platforms} | set(wanted or ()))
-    args = ["pull", *(["--insecure"] if go_oci.is_insecure_registry(image) else []),
-            *(f"--platform={p}" for p in platforms), f"{image}@{digest}", "pulled"]
-    result = await Get(
-        FallibleProcessResult,
-        layertool.process(
-            tuple(args),
-            f"Pull {image}@{digest[:19]}… for {target.address}",
-            EMPTY_DIGEST,
-            output_directories=("pulled",),
-            level=LogLevel.INFO,
-        ),
-    )
-    if result.exit_code != 0:
-        raise BaseImageError(
-            f"{target.address}: could not pull {image}@{digest}: {result.stderr.decode().strip()}\n"
-            "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
-            "`insecure` for it in [go-oci].registries."
+    failure = f"{target.address}: could not pull {image}@{digest}"
+    wanted = sorted({str(p) for p in request.platforms} | set(target[OciPullPlatformsField].value or ()))
+    try:
+        pull = PinnedPull(image, digest, [OciPlatform.parse(p) for p in wanted])
+        fetch = pull.next_fetch()
+    except ValueError as e:
+        raise BaseImageError(f"{failure}: {e}") from None
+    fetched_files = []
+    while fetch is not None:
+        content = await Get(
+            RegistryContent,
+            RegistryFetch(image, fetch, f"Pull {image}@{digest[:19]}… for {target.address} ({fetch.summary})", failure),
         )
-    summary = json.loads(result.stdout)
-    pulled = await Get(Digest, RemovePrefix(result.output_digest, "pulled"))
-    documents = await Get(
-        DigestContents,
-        DigestSubset(
-            pulled, PathGlobs([blob_path(p[kind]) for p in summary["platforms"] for kind in ("manifest", "config")])
-        ),
-    )
-    contents = {f.path: json.loads(f.content) for f in documents}
-    # (platform, manifest, config) for each pulled platform; then every layer blob in one MultiGet.
-    pulled_platforms = [
-        (p["platform"], contents[blob_path(p["manifest"])], contents[blob_path(p["config"])])
-        for p in summary["platforms"]
-    ]
-    layer_digests = sorted({layer["digest"] for _, manifest, _ in pulled_platforms for layer in manifest["layers"]})
+        fetched_files.append(content.files)
+        try:
+            fetch = pull.next_fetch(content.fetched)
+        except ValueError as e:
+            raise BaseImageError(f"{failure}: {e}") from None
+    assert pull.image is not None
+    pulled = await Get(Digest, MergeDigests(fetched_files))
+    layer_digests = [layer.digest for layer in pull.image.layers]
     blobs = await MultiGet(Get(Digest, DigestSubset(pulled, PathGlobs([blob_path(d)]))) for d in layer_digests)
     blob_by_digest = dict(zip(layer_digests, blobs))
     layers_by_platform = {}
     env: tuple[str, ...] = ()
-    for platform, manifest, config in pulled_platforms:
+    for pulled_platform in pull.image.platforms:
+        config = json.loads(pulled_platform.config)
         env = tuple(config.get("config", {}).get("Env") or ())
         history = [h for h in config.get("history", []) if not h.get("empty_layer")]
         layers = []
-        for i, (layer, diff_id) in enumerate(zip(manifest["layers"], config["rootfs"]["diff_ids"])):
+        for i, (layer, diff_id) in enumerate(zip(pulled_platform.manifest.layers, config["rootfs"]["diff_ids"])):
             # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
-            media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == _DOCKER_LAYER_GZIP else layer["mediaType"]
+            media_type = MEDIA_TYPE_OCI_LAYER_GZIP if layer.media_type == MEDIA_TYPE_DOCKER_LAYER_GZIP else layer.media_type
             created_by = history[i].get("created_by", "") if i < len(history) else ""
-            descriptor = Descriptor(media_type, layer["digest"], layer["size"])
+            descriptor = Descriptor(media_type, layer.digest, layer.size)
             layers.append(
-                BuiltLayer(blob_by_digest[layer["digest"]], descriptor, diff_id, created_by or f"{image} layer {i}")
+                BuiltLayer(blob_by_digest[layer.digest], descriptor, diff_id, created_by or f"{image} layer {i}")
             )
-        layers_by_platform[platform] = tuple(layers)
+        layers_by_platform[str(pulled_platform.platform)] = tuple(layers)
     return BaseImage(
         image,
         digest,

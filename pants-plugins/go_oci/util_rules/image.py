@@ -30,7 +30,7 @@ from pants.util.logging import LogLevel
 
 from go_oci.oci import model
 from go_oci.oci.layer import LayerEntry
-from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blob_path, tagged_index
+from go_oci.oci.layout import layout_files, tagged_index
 from go_oci.oci.sbom import build_spdx_document, parse_go_version_m, spdx_json_bytes
 from go_oci.platforms import InvalidPlatform, Platform
 from go_oci.target_types import (
@@ -376,18 +376,14 @@ async def build_go_image(field_set: GoImageFieldSet, pairs: GoTargetPairs) -> Bu
     index_descriptor = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_INDEX, index_bytes)
     blobs[index_descriptor.digest] = index_bytes
 
-    layout_files = await Get(
+    documents = await Get(
         Digest,
         CreateDigest(
-            [
-                FileContent(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES),
-                FileContent(INDEX_FILE, _layout_index(index_descriptor, images, tags).to_json_bytes()),
-                *(FileContent(blob_path(d), data) for d, data in sorted(blobs.items())),
-            ]
+            FileContent(path, data) for path, data in layout_files(_layout_index(index_descriptor, images, tags), blobs)
         ),
     )
     layer_blobs = {layer.descriptor.digest: layer.blob for image in images for layer in image.layers}
-    layout = await Get(Digest, MergeDigests([layout_files, *layer_blobs.values()]))
+    layout = await Get(Digest, MergeDigests([documents, *layer_blobs.values()]))
 
     sbom = None
     if field_set.sbom.value:
