@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
 from pants.core.goals.package import OutputPathField
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
@@ -55,6 +56,18 @@ class _PlainFieldSet:
     def of(cls, field_set):
         """The plain field set of a goal's subclass (package, run, publish), so rules key on one type."""
         return cls(**{f.name: getattr(field_set, f.name) for f in dataclasses.fields(cls)})
+
+
+class GoOciEnvironmentField(EnvironmentField):
+    help = help_text(
+        """
+        The environment (a name from `[environments-preview].names`) the target builds, tests and vets in.
+        In a `remote_environment`, go_oci's compiles, links, Go tests, vet and image steps run on its
+        remote-execution workers, while the fetches (the Go SDK, wheels, the module download, base pulls)
+        run in the local environment, where the network is (README: Remote execution). A `go_module`
+        gives its value to the packages it generates; a `go_image` builds its binary in its own environment.
+        """
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -141,6 +154,7 @@ class GoPackageTarget(Target):
         GoSkipGofmtField,
         GoPackageDependenciesField,
         GoSkipTestsField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
@@ -191,9 +205,11 @@ class GoThirdPartyPackageTarget(Target):
 
 class GoModuleTarget(TargetGenerator):
     alias = "go_module"
-    core_fields = (*COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, Dependencies)
+    core_fields = (
+        *COMMON_TARGET_FIELDS, GoModuleSourcesField, GoSkipGofmtField, GoSkipTestsField, GoOciEnvironmentField, Dependencies
+    )
     generated_target_cls = GoPackageTarget
-    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField)
+    copied_fields = (*COMMON_TARGET_FIELDS, GoSkipGofmtField, GoSkipTestsField, GoOciEnvironmentField)
     moved_fields = ()
     help = help_text(
         """
@@ -455,6 +471,7 @@ class GoCrossBinaryTarget(Target):
         GoEnvField,
         GoCrossBinaryOutputPathField,
         GoCrossBinaryDependenciesField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
@@ -493,6 +510,7 @@ class GoCrossBinaryFieldSet(FieldSet, _PlainFieldSet):
     cgo: GoCgoField
     env: GoEnvField
     output_path: GoCrossBinaryOutputPathField
+    environment: EnvironmentField
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -828,6 +846,7 @@ class GoImageTarget(Target):
         GoImageCreatedField,
         GoImageOutputPathField,
         GoImageDependenciesField,
+        GoOciEnvironmentField,
     )
     help = help_text(
         """
@@ -920,3 +939,4 @@ class GoImageFieldSet(FieldSet, _PlainFieldSet):
     sbom: GoImageSbomField
     created: GoImageCreatedField
     output_path: GoImageOutputPathField
+    environment: EnvironmentField

@@ -11,7 +11,7 @@ from go_oci.util_rules import bases
 from go_oci.util_rules.build import GoBinarySpec, GoBuildError
 from go_oci.util_rules.image import _image_platforms, _tags, check_against_base
 from go_oci.util_rules.modules import ancestors
-from go_oci.util_rules.sdk import GoTargetPairs, trim_sandbox_paths
+from go_oci.util_rules.sdk import GoTargetPairs
 from pants.engine.addresses import Address
 from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.target import InvalidFieldException
@@ -320,13 +320,3 @@ def test_image_of_a_non_linux_binary() -> None:
 def test_ancestors_of_an_absolute_path_end_at_the_root() -> None:
     assert ancestors("/tmp") == ["/tmp", "/"]
     assert ancestors("a/b") == ["a/b", "a", ""]
-
-
-def test_trim_sandbox_paths() -> None:
-    message = (
-        "/tmp/immutable_inputsFuY1ND/3f2a9c/__go_sdk/pkg/tool/linux_amd64/link: -X flag requires argument\n"
-        "/tmp/pants-sandbox-Ab12/m/main.go:4:10: undefined: x"
-    )
-    assert trim_sandbox_paths(message) == (
-        "__go_sdk/pkg/tool/linux_amd64/link: -X flag requires argument\nm/main.go:4:10: undefined: x"
-    )

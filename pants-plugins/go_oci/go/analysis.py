@@ -79,15 +79,19 @@ def parse_json_stream(text: str) -> list[dict]:
         objects.append(obj)
 
 
-def sandbox_root_of(main: dict, main_dir: str) -> str:
-    """The analysis sandbox's absolute path, from the main package's absolute `Dir`."""
-    directory = main["Dir"]
-    return directory[: len(directory) - len(main_dir)].rstrip("/") if main_dir else directory
+def sandbox_root_of(directory: str, relative_dir: str) -> str:
+    """The sandbox's absolute path, from the absolute `directory` go reports for its `relative_dir`.
+
+    A remote-execution worker may run the process at the file system root: the root is then "/".
+    """
+    if not relative_dir:
+        return directory
+    return directory[: len(directory) - len(relative_dir)].rstrip("/") or "/"
 
 
 def analysis_from_go_list(stdout: str, main_dir: str, modinfo: str) -> GoBinaryAnalysis:
     objects = parse_json_stream(stdout)
-    root = sandbox_root_of(objects[-1], main_dir)
+    root = sandbox_root_of(objects[-1]["Dir"], main_dir)
     return GoBinaryAnalysis(tuple(GoPackage.from_go_list(o, root) for o in objects), modinfo)
 
 
@@ -233,7 +237,7 @@ def graph_of_tests_from_go_list(
             needed.add(current)
             stack.extend(i for i in [*(by_id[current].get("Imports") or ()), *added.get(current, ())] if i in by_id)
     tested = by_id.get(under_test) or next(o for o in objects if _without_variant(o["ImportPath"]) == under_test)
-    root = sandbox_root_of(tested, package_dir)
+    root = sandbox_root_of(tested["Dir"], package_dir)
     packages = []
     for obj in objects:
         if obj["ImportPath"] not in needed:

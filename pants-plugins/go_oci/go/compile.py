@@ -105,9 +105,12 @@ def source_dir(package: GoPackage) -> str:
 
 
 def in_sandbox(relpath: str) -> str:
-    """The absolute form of `relpath`, the sandbox itself for "": -trimpath's rewrite of a prefix holds
-    only where a `/` follows it, so a package at the build root must not get `$root/`."""
-    return f"{SANDBOX}/{relpath}" if relpath else SANDBOX
+    """The absolute form of `relpath`; `$root/.` for the sandbox itself, whose files are named `$root/./f`.
+
+    -trimpath rewrites a prefix only where a `/` follows it, and never an empty one: a remote worker's
+    sandbox may be `/` (`$root` empty), and `/.` is still a prefix of `/./f`.
+    """
+    return f"{SANDBOX}/{relpath}" if relpath else f"{SANDBOX}/."
 
 
 def trimpath(package: GoPackage) -> str:
@@ -188,7 +191,9 @@ def compile_steps(
     instrumented = set(covered_files(package)) if covered else set()
     if covered:
         gc.append(f"{OBJ_DIR}/covervars.go")
-    gc += [_instrumented(f) if f in instrumented else f"{src}/{f}" if src else f for f in package.go_files]
+    # The compiler makes a relative name absolute and clean (`/f.go` in a sandbox at `/`), which no
+    # -trimpath prefix of the sandbox itself matches: a package's files are named as its prefix is.
+    gc += [_instrumented(f) if f in instrumented else f"{src}/{f}" if src else f"{in_sandbox(src)}/{f}" for f in package.go_files]
     steps.append(gc)
     for s_file, name in zip(s_files, package.s_files):
         steps.append([*asm, "-o", f"{OBJ_DIR}/{name[: -len('.s')]}.o", s_file])

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 from typing import Any, Iterable
 
-from pants.core.goals.test import TestExtraEnv, TestFieldSet, TestRequest, TestResult, TestSubsystem
+from pants.core.goals.test import TestFieldSet, TestRequest, TestResult, TestSubsystem
+from pants.core.util_rules.environments import EnvironmentField
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
@@ -47,7 +48,7 @@ from go_oci.subsystems.gotest import GoTestSubsystem
 from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget, GoSkipTestsField
 from go_oci.util_rules.build import explain_failure
 from go_oci.util_rules.modules import DownloadedGoModules, GoBuildContext, GoBuildContextRequest
-from go_oci.util_rules.sdk import trim_sandbox_paths
+from go_oci.util_rules.sdk import tool_message
 
 # `go test`'s flags for the test binary (`go help testflag`), and whether each takes a value.
 _TEST_FLAGS = {
@@ -157,6 +158,7 @@ class GoTestFieldSet(TestFieldSet):
 
     sources: GoPackageSourcesField
     import_path: GoImportPathField
+    environment: EnvironmentField
 
     @classmethod
     def opt_out(cls, tgt: Target) -> bool:
@@ -258,12 +260,24 @@ async def build_go_test_binary(request: GoTestBinaryRequest) -> GoTestBinary:
     return GoTestBinary(binary, f"{_TEST_BINARY_DIR}/{LINK_OUT_DIR}/{name}", "")
 
 
+async def _extra_env(specs: Iterable[str]) -> dict[str, str]:
+    """`NAME=value` entries as written; bare names from the environment the tests run in.
+
+    Only names are looked up: in a remote environment Pants reads them by running `env` on a worker,
+    which may offer nothing but `/bin/sh` (docs/architecture.md, Invariant 9).
+    """
+    literal = dict(spec.split("=", 1) for spec in specs if "=" in spec)
+    names = tuple(spec for spec in specs if "=" not in spec)
+    found = await Get(EnvironmentVars, EnvironmentVarsRequest(names)) if names else {}
+    return {**found, **literal}
+
+
 @rule(desc="Run Go tests", level=LogLevel.DEBUG)
 async def run_go_tests(
     batch: GoTestRequest.Batch[GoTestFieldSet, Any],
     test_subsystem: TestSubsystem,
+    test_env: TestSubsystem.EnvironmentAware,
     go_test: GoTestSubsystem,
-    test_extra_env: TestExtraEnv,
 ) -> TestResult:
     field_set = batch.single_element
     address = field_set.address
@@ -282,10 +296,8 @@ async def run_go_tests(
         )
         return TestResult.from_fallible_process_result(reported, address, test_subsystem.output)
 
-    files, extra_env = await MultiGet(
-        Get(SourceFiles, SourceFilesRequest([field_set.sources])),
-        Get(EnvironmentVars, EnvironmentVarsRequest(tuple(go_test.extra_env_vars))),
-    )
+    files = await Get(SourceFiles, SourceFilesRequest([field_set.sources]))
+    env = {**await _extra_env(test_env.extra_env_vars), **await _extra_env(go_test.extra_env_vars)}
     directory = package_dir(address)
     # Output and errors interleaved, as `go test` shows them.
     shell, working_directory = 'exec "$0" "$@" 2>&1', directory or None
@@ -322,7 +334,7 @@ async def run_go_tests(
             description=f"Run the Go tests of {field_set.import_path.value}",
             input_digest=inputs,
             working_directory=working_directory,
-            env={**test_extra_env.env, **extra_env},
+            env=env,
             # go stops the tests at the timeout and prints where they were; this is the backstop.
             timeout_seconds=timeout + 60,
             cache_scope=ProcessCacheScope.PER_SESSION if rerun else ProcessCacheScope.SUCCESSFUL,
@@ -332,7 +344,7 @@ async def run_go_tests(
     )
     # The output is the profile alone, or nothing if the binary died first.
     coverage = GoCoverageData(address, field_set.import_path.value, result.output_digest) if cover_mode else None
-    output = trim_sandbox_paths(result.stdout.decode(errors="replace"))
+    output = tool_message(result.stdout.decode(errors="replace"))
     cases = parse_test_cases(output)
     counts = GoTestCounts.of(cases)
     summary = f"go_oci: {field_set.import_path.value}: {counts}"

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address
 from pants.engine.fs import DigestContents, DigestSubset, PathGlobs, Snapshot
 from pants.engine.internals.selectors import MultiGet
@@ -293,8 +294,9 @@ async def generate_go_package_targets(
         )
         for p in packages.first_party
     ]
-    # Third-party code is never formatted or tested here, so its targets have no `skip_gofmt`/`skip_tests`.
-    first_party_only = (GoSkipGofmtField.alias, GoSkipTestsField.alias)
+    # Third-party code is never formatted, tested or vetted here, so its targets have no `skip_gofmt`,
+    # `skip_tests` or `environment` (its packages compile in the environment of what imports them).
+    first_party_only = (GoSkipGofmtField.alias, GoSkipTestsField.alias, EnvironmentField.alias)
     third_party_template = {k: v for k, v in request.template.items() if k not in first_party_only}
     targets += [
         GoThirdPartyPackageTarget(

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from go_oci.go.analysis import analysis_from_go_list, modinfo_from_build_n
+from go_oci.go.analysis import analysis_from_go_list, modinfo_from_build_n, sandbox_root_of
 from go_oci.go.compile import ToolFlags, asm_defines, compile_steps, lang_version, object_files, pack, trimpath
 from go_oci.go.importcfg import compile_importcfg, embed_patterns, embedcfg, link_importcfg
 from go_oci.go.package import GoModule, GoPackage
@@ -226,14 +226,24 @@ def test_lang_version() -> None:
 
 
 def test_a_package_at_the_build_root_is_trimmed() -> None:
-    # go.mod at the build root: -trimpath rewrites the sandbox itself, since `$root/` would match nothing.
+    # go.mod at the build root: -trimpath rewrites `$root/.`, which prefixes the files named `$root/./f`
+    # even where the sandbox is a remote worker's `/` (`$root` empty; -trimpath rewrites no empty prefix).
     at_root = GoPackage(
         "m", "m", "", False, ("main.go",), ("x_amd64.s",), (), (), 0, (), (), (), FrozenDict(), GoModule("m", "", "1.27")
     )
-    assert trimpath(at_root) == f"{SANDBOX}=>m;{SANDBOX}/__obj=>"
+    assert trimpath(at_root) == f"{SANDBOX}/.=>m;{SANDBOX}/__obj=>"
     steps = compile_steps(at_root, {"GOOS": "linux", "GOARCH": "amd64"}, "1.27.3", ToolFlags())
     # The symabis pass and the assembly itself both name the file under the sandbox root.
-    assert [step[-1] for step in steps if step[0] == "asm"] == [f"{SANDBOX}/x_amd64.s"] * 2
+    assert [step[-1] for step in steps if step[0] == "asm"] == [f"{SANDBOX}/./x_amd64.s"] * 2
+    assert [step[-1] for step in steps if step[0] == "compile"] == [f"{SANDBOX}/./main.go"]
+
+
+def test_the_sandbox_root_is_read_from_gos_absolute_dirs() -> None:
+    assert sandbox_root_of("/tmp/pants-sandbox-x/app/cmd", "app/cmd") == "/tmp/pants-sandbox-x"
+    assert sandbox_root_of("/tmp/pants-sandbox-x", "") == "/tmp/pants-sandbox-x"
+    # A remote worker's sandbox at the file system root.
+    assert sandbox_root_of("/app/cmd", "app/cmd") == "/"
+    assert sandbox_root_of("/", "") == "/"
 
 
 def test_pack_appends_ar_members_as_go_does() -> None:

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 from pants.core.goals.check import CheckRequest, CheckResult, CheckResults
+from pants.core.util_rules.environments import EnvironmentField
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestSubset, FileContent, MergeDigests, PathGlobs
 from pants.engine.internals.selectors import MultiGet
@@ -28,7 +29,7 @@ from go_oci.go.gotest import CompiledGoTestPackages, GoTestPackagesRequest
 from go_oci.go.package import GoPackage
 from go_oci.subsystems.govet import GoVetSubsystem
 from go_oci.target_types import GoImportPathField, GoPackageSourcesField, GoPackageTarget
-from go_oci.util_rules.sdk import SANDBOX, GoProcess, GoSdk, GoVet, script_line, trim_sandbox_paths
+from go_oci.util_rules.sdk import SANDBOX, GoProcess, GoSdk, GoVet, script_line, tool_message
 
 _VET_DIR = "__vet"
 _CONFIG = "__obj/vet.cfg"
@@ -40,6 +41,7 @@ class GoVetFieldSet(FieldSet):
 
     sources: GoPackageSourcesField
     import_path: GoImportPathField
+    environment: EnvironmentField
 
     @classmethod
     def opt_out(cls, tgt: Target) -> bool:
@@ -112,7 +114,7 @@ async def vet_package(request: VetPackageRequest, vet: GoVet, sdk: GoSdk, subsys
             level=LogLevel.INFO,
         ),
     )
-    output = trim_sandbox_paths((result.stderr + result.stdout).decode(errors="replace")).strip()
+    output = tool_message((result.stderr + result.stdout).decode(errors="replace")).strip()
     return VetFindings(result.exit_code, output)
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pants.base.build_root import BuildRoot
 from pants.core.goals.publish import PublishFieldSet, PublishOutputData, PublishPackages, PublishProcesses, PublishRequest
 from pants.core.util_rules.distdir import DistDir
+from pants.core.util_rules.environments import EnvironmentNameRequest
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.environment import EnvironmentName
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
@@ -77,7 +79,10 @@ async def publish_go_image(
     global_options: GlobalOptions,
 ) -> PublishProcesses:
     field_set = request.field_set
-    image = await Get(BuiltImage, GoImageFieldSet, GoImageFieldSet.of(field_set))
+    # Pants runs publish rules in the local environment; the image is the one `package` built, in the
+    # target's own environment (a remote one builds it on workers), so it is not built a second time.
+    environment = await Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_field_set(field_set))
+    image = await Get(BuiltImage, {GoImageFieldSet.of(field_set): GoImageFieldSet, environment: EnvironmentName})
     registries = resolve_registries(field_set, go_oci)
     names = tuple(f"{r}/{image.repository}:{t}" for r in registries for t in image.tags) or tuple(
         f"{image.repository}:{t}" for t in image.tags
@@ -89,15 +94,15 @@ async def publish_go_image(
             [PublishPackages(names=names, description="(no registry: set `registries`, or a default in [go-oci].registries)")]
         )
 
-    push = ImagePush.of(
+    image_push = ImagePush.of(
         image.index, [(i.manifest, i.config, [layer.descriptor for layer in i.layers]) for i in image.images], image.sbom
     )
     push_files = await Get(
         Digest,
         CreateDigest(
             [
-                FileContent("push.json", push.spec_json_bytes()),
-                *(FileContent(path, data) for path, data in push.referrer_files()),
+                FileContent("push.json", image_push.spec_json_bytes()),
+                *(FileContent(path, data) for path, data in image_push.referrer_files()),
             ]
         ),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from pants.engine.addresses import Address
+from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import (
     AddPrefix,
     CreateDigest,
@@ -245,8 +246,21 @@ async def fetch_from_registry(request: RegistryFetch, layertool: LayerTool, go_o
     )
 
 
+@dataclass(frozen=True)
+class _LocalPull:
+    request: PulledBaseRequest
+
+
+@rule
+async def pulled_base(request: PulledBaseRequest, local: ChosenLocalEnvironmentName) -> BaseImage:
+    # The registry may be one only this machine reaches, and a remote-execution worker needs no network:
+    # the pull runs locally and its blobs reach workers as digests (docs/architecture.md, Invariant 9).
+    return await Get(BaseImage, {_LocalPull(request): _LocalPull, local.val: EnvironmentName})
+
+
 @rule(desc="Pull a base image", level=LogLevel.DEBUG)
-async def pulled_base(request: PulledBaseRequest) -> BaseImage:
+async def pull_base_here(local_request: _LocalPull) -> BaseImage:
+    request = local_request.request
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
     )

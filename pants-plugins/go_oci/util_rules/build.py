@@ -22,7 +22,7 @@ from pants.util.logging import LogLevel
 
 from go_oci.go import quoting as go_quoting
 from go_oci.elf import ElfLinkage, NotElf, read_linkage
-from go_oci.go.analysis import LIST_FIELDS, FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream
+from go_oci.go.analysis import LIST_FIELDS, FallibleGoAnalysis, GoAnalysisRequest, parse_json_stream, sandbox_root_of
 from go_oci.go.compile import ToolFlags
 from go_oci.go.graph import CompiledGoGraph, GoPackageGraphRequest
 from go_oci.go.link import LINK_OUT_DIR, GoLinkRequest, LinkedGoBinary
@@ -37,7 +37,7 @@ from go_oci.util_rules.modules import (
     GoModuleInfo,
     join_path,
 )
-from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, trim_sandbox_paths
+from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, GoTargetPairs, tool_message
 
 
 class GoBuildError(Exception):
@@ -169,7 +169,7 @@ async def _explain(spec: GoBinarySpec, context: GoBuildContext, doing: str, stde
     snapshot = await Get(Snapshot, Digest, context.sources)
     package_dirs = {os.path.dirname(f) for f in snapshot.files if f.endswith(".go")}
     cgo_files: list[str] = []
-    excluded = {d for d in _EXCLUDED_DIR.findall(trim_sandbox_paths(stderr)) if d in package_dirs}
+    excluded = {d for d in _EXCLUDED_DIR.findall(tool_message(stderr)) if d in package_dirs}
     if excluded and not spec.cgo:
         contents = await Get(
             DigestContents, DigestSubset(context.sources, PathGlobs([join_path(d, "*.go") for d in sorted(excluded)]))
@@ -214,10 +214,10 @@ async def analyse_packages(request: _PackageAnalysisRequest) -> _PackageAnalysis
     _check_main(spec, main.get("Name", ""))
     main_module_dir = main["Module"]["Dir"]
     module_info = context.module_for_dir(spec.main_dir)
-    sandbox_root = main_module_dir[: len(main_module_dir) - len(module_info.dir)].rstrip("/") if module_info.dir else main_module_dir
+    sandbox_root = sandbox_root_of(main_module_dir, module_info.dir)
     files: set[str] = set()
     module_dirs: set[str] = set()
-    modcache_root = f"{sandbox_root}/{MODCACHE_DIR}/"
+    modcache_root = f"{os.path.join(sandbox_root, MODCACHE_DIR)}/"
     for pkg in packages:
         if pkg.get("Standard"):
             continue
@@ -247,7 +247,7 @@ def explain_failure(
     `package_dirs` are the directories of the build's Go files; `cgo_files` those files (of directories
     the build excluded) that use cgo.
     """
-    message = trim_sandbox_paths(stderr).strip()
+    message = tool_message(stderr).strip()
     hint = ""
     missing = _MISSING_PACKAGE.search(message)
     lookup = _LOOKUP_DISABLED.search(message)

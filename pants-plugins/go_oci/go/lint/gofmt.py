@@ -26,7 +26,7 @@ from pants.util.strutil import pluralize
 from go_oci.go.package_targets import package_dir
 from go_oci.subsystems.gofmt import GofmtSubsystem
 from go_oci.target_types import GoPackageSourcesField, GoSkipGofmtField
-from go_oci.util_rules.sdk import Gofmt, trim_sandbox_paths
+from go_oci.util_rules.sdk import Gofmt, tool_message
 
 _TOOL_DIR = "__gofmt"
 
@@ -98,7 +98,7 @@ async def gofmt_fmt(request: GofmtRequest.Batch, gofmt: GofmtSubsystem, tool: Go
         ),
     )
     if result.exit_code != 0:
-        raise GofmtError(await _explain_failure(request.files, trim_sandbox_paths(result.stderr.decode()).strip()))
+        raise GofmtError(await _explain_failure(request.files, tool_message(result.stderr.decode()).strip()))
     return await FmtResult.create(request, result)
 
 
