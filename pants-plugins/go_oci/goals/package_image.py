@@ -11,6 +11,8 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from go_oci.oci.layer import tar_spec_json_bytes
+from go_oci.oci.layout import docker_archive_entries, docker_archive_manifest
 from go_oci.target_types import GoImageFieldSet
 from go_oci.util_rules.image import BuiltImage, PlatformImage
 from go_oci.util_rules.layers import LayerTool
@@ -43,13 +45,25 @@ def docker_archive_name(image: BuiltImage, platform_image: PlatformImage) -> str
 async def docker_archive(request: DockerArchiveRequest, layertool: LayerTool) -> DockerArchive:
     image, platform_image = request.image, request.platform_image
     name = docker_archive_name(image, platform_image)
-    layout = await Get(Digest, AddPrefix(image.layout, "layout"))
+    config, layers = platform_image.config, [layer.descriptor for layer in platform_image.layers]
+    manifest = docker_archive_manifest(config, layers, f"{image.repository}:{image.tags[0]}")
+    entries = docker_archive_entries(config, layers, "layout", "__manifest.json")
+    spec, layout = await MultiGet(
+        Get(
+            Digest,
+            CreateDigest(
+                [FileContent("__archive_spec.json", tar_spec_json_bytes(entries)), FileContent("__manifest.json", manifest)]
+            ),
+        ),
+        Get(Digest, AddPrefix(image.layout, "layout")),
+    )
+    inputs = await Get(Digest, MergeDigests([spec, layout]))
     result = await Get(
         ProcessResult,
         layertool.process(
-            ("docker-archive", "layout", platform_image.manifest.digest, f"{image.repository}:{image.tags[0]}", name),
+            ("archive", "__archive_spec.json", name),
             f"Write the docker-archive of {image.address} for {platform_image.platform}",
-            layout,
+            inputs,
             output_files=(name,),
         ),
     )

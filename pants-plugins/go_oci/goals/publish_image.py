@@ -16,11 +16,12 @@ from pants.core.util_rules.distdir import DistDir
 from pants.core.util_rules.environments import EnvironmentNameRequest
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.environment import EnvironmentName
-from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 from pants.option.global_options import GlobalOptions
 
+from go_oci.oci.registry import ImagePush
 from go_oci.subsystems.go_oci import REGISTRIES_OPTION, GoOciSubsystem, Registries
 from go_oci.target_types import GoImageFieldSet, invalid_field
 from go_oci.util_rules.image import BuiltImage
@@ -85,10 +86,20 @@ async def publish_go_image(
             [PublishPackages(names=names, description="(no registry: set `registries`, or a default in [go-oci].registries)")]
         )
 
-    inputs = [await Get(Digest, AddPrefix(image.layout, "layout"))]
-    if image.sbom is not None:
-        inputs.append(await Get(Digest, CreateDigest([FileContent("sbom.spdx.json", image.sbom)])))
-    input_digest = await Get(Digest, MergeDigests(inputs))
+    image_push = ImagePush.of(
+        image.index, [(i.manifest, i.config, [layer.descriptor for layer in i.layers]) for i in image.images], image.sbom
+    )
+    push_files = await Get(
+        Digest,
+        CreateDigest(
+            [
+                FileContent("push.json", image_push.spec_json_bytes()),
+                *(FileContent(path, data) for path, data in image_push.referrer_files()),
+            ]
+        ),
+    )
+    # The spec names every file by its blob path: the layout's, and the SBOM referrer's beside them.
+    input_digest = await Get(Digest, MergeDigests([image.layout, push_files]))
     credential_env = await Get(EnvironmentVars, EnvironmentVarsRequest(CREDENTIAL_ENV_VARS))
     output_dir = field_set.output_path.value_or_default(file_ending=None)
     jobs = []
@@ -99,11 +110,10 @@ async def publish_go_image(
             args = [
                 "push",
                 *(["--insecure"] if go_oci.is_insecure_registry(reference) else []),
-                *(["--sbom", "sbom.spdx.json"] if image.sbom is not None else []),
                 f"--report={report}",
                 # The first tag's push starts this publish's report; the others add their tag to it.
                 *(["--merge-report"] if position else []),
-                "layout",
+                "push.json",
                 reference,
                 tag,
             ]

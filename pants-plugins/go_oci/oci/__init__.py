@@ -1,1 +1,1 @@
-"""OCI image model, image layout, SBOM and the layertool helper; no Pants imports."""
+"""The OCI image model (documents, digests, blob paths, the SBOM, pulls and pushes) and layertool, which moves their bytes; no Pants imports."""

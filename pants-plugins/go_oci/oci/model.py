@@ -275,6 +275,45 @@ class Platform:
     def __str__(self) -> str:
         return "/".join(p for p in (self.os, self.architecture, self.variant) if p)
 
+    @classmethod
+    def parse(cls, text: str) -> "Platform":
+        """An "os/arch[/variant]" string, e.g. from an oci_pull's `platforms`."""
+        parts = text.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(
+                f'platform {text!r} must be OS/ARCH[/VARIANT], like "linux/arm64" or "linux/arm/v7"'
+            )
+        return cls(*parts)
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> "Platform":
+        """A descriptor's platform, or the platform fields of an image config."""
+        return cls(
+            os=value.get("os", ""),
+            architecture=value.get("architecture", ""),
+            variant=value.get("variant") or None,
+            os_version=value.get("os.version"),
+            os_features=tuple(value.get("os.features") or ()),
+        )
+
+    def matches(self, offered: "Platform") -> bool:
+        """Whether an image offered for `offered` serves a request for this platform.
+
+        A missing variant is the default one where images disagree on writing it: arm64 manifests are
+        often marked "v8", requests rarely are.
+        """
+
+        def variant(platform: Platform) -> Optional[str]:
+            if platform.architecture == "arm64" and platform.variant == "v8":
+                return None
+            return platform.variant
+
+        return (self.os, self.architecture, variant(self)) == (
+            offered.os,
+            offered.architecture,
+            variant(offered),
+        )
+
     def to_json(self) -> Dict[str, Any]:
         return _json_object(
             **{
@@ -346,25 +385,18 @@ class Descriptor:
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> "Descriptor":
         platform = value.get("platform")
-        return cls(
-            media_type=value["mediaType"],
-            digest=value["digest"],
-            size=value["size"],
-            annotations=value.get("annotations") or (),
-            platform=(
-                Platform(
-                    os=platform["os"],
-                    architecture=platform["architecture"],
-                    variant=platform.get("variant"),
-                    os_version=platform.get("os.version"),
-                    os_features=tuple(platform.get("os.features", ())),
-                )
-                if platform
-                else None
-            ),
-            artifact_type=value.get("artifactType"),
-            urls=tuple(value.get("urls", ())),
-        )
+        try:
+            return cls(
+                media_type=value["mediaType"],
+                digest=value["digest"],
+                size=value["size"],
+                annotations=value.get("annotations") or (),
+                platform=Platform.from_json(platform) if platform else None,
+                artifact_type=value.get("artifactType"),
+                urls=tuple(value.get("urls", ())),
+            )
+        except KeyError as e:
+            raise ValueError(f"A descriptor has no {e.args[0]!r}: {dict(value)}.") from None
 
 
 EMPTY_CONFIG_DESCRIPTOR = Descriptor.for_bytes(MEDIA_TYPE_OCI_EMPTY, EMPTY_JSON)
@@ -523,3 +555,63 @@ class Index(_JsonDocument):
             # Required, even when empty.
             "manifests": [m.to_json() for m in self.manifests],
         }
+
+    def select(self, wanted: Iterable[Platform]) -> Tuple[Descriptor, ...]:
+        """The entries for the `wanted` platforms, each once, in the index's order; every entry if
+        none is wanted."""
+        wanted = tuple(wanted)
+        if not wanted:
+            return self.manifests
+        chosen = {self._entry_for(platform).digest for platform in wanted}
+        entries: Dict[str, Descriptor] = {}
+        for entry in self.manifests:
+            if entry.digest in chosen:
+                entries.setdefault(entry.digest, entry)
+        return tuple(entries.values())
+
+    def _entry_for(self, platform: Platform) -> Descriptor:
+        for entry in self.manifests:
+            if entry.platform and platform.matches(entry.platform):
+                return entry
+        offered = dict.fromkeys(str(m.platform) for m in self.manifests if m.platform)
+        raise ValueError(
+            f"has no {platform} manifest; it has {', '.join(offered) or 'no platform-specific manifests'}"
+        )
+
+
+def parse_document(data: bytes, served_as: str = "") -> Union[Manifest, Index]:
+    """An image manifest or index as a registry served it (`served_as`: its Content-Type).
+
+    Older OCI documents need not name their media type; then the Content-Type says it, or failing
+    that the fields do. Docker schema 1 is refused: its digest is not of its bytes, so no pin holds.
+    """
+    try:
+        document = json.loads(data)
+    except ValueError as e:
+        raise ValueError(f"not a JSON manifest: {e}") from None
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON manifest: not an object")
+    if document.get("schemaVersion") != 2:
+        raise ValueError(
+            f"schemaVersion {document.get('schemaVersion')} is not supported (only 2: OCI and Docker "
+            "v2 manifests)"
+        )
+    media_type = document.get("mediaType") or served_as.split(";")[0].strip()
+    if media_type in ("", "application/json"):
+        media_type = MEDIA_TYPE_OCI_INDEX if "manifests" in document else MEDIA_TYPE_OCI_MANIFEST
+    if media_type in INDEX_MEDIA_TYPES:
+        return Index(
+            manifests=tuple(Descriptor.from_json(m) for m in document.get("manifests") or ()),
+            annotations=document.get("annotations") or (),
+            media_type=media_type,
+        )
+    if media_type not in MANIFEST_MEDIA_TYPES:
+        raise ValueError(f"media type {media_type!r} is neither an image manifest nor an index")
+    if not document.get("config"):
+        raise ValueError("the manifest has no config")
+    return Manifest(
+        config=Descriptor.from_json(document["config"]),
+        layers=tuple(Descriptor.from_json(layer) for layer in document.get("layers") or ()),
+        annotations=document.get("annotations") or (),
+        media_type=media_type,
+    )

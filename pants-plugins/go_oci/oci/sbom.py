@@ -1,4 +1,5 @@
-"""SPDX 2.3 JSON SBOMs from Go build info (the output of `go version -m BINARY`).
+"""SPDX 2.3 JSON SBOMs from Go build info (the output of `go version -m BINARY`), and the referrer
+manifest that attaches one to its image in a registry.
 
 The document is deterministic: its creation time is passed in (default: the Unix epoch) and its
 namespace ends in a hash of the rest of its content, so the same binary and base packages always
@@ -16,7 +17,16 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
-from .model import EPOCH, canonical_json_bytes, validate_timestamp
+from .model import (
+    EMPTY_CONFIG_DESCRIPTOR,
+    EMPTY_JSON,
+    EPOCH,
+    MEDIA_TYPE_SPDX_JSON,
+    Descriptor,
+    Manifest,
+    canonical_json_bytes,
+    validate_timestamp,
+)
 
 SPDX_VERSION = "SPDX-2.3"
 DEFAULT_NAMESPACE_BASE = "https://spdx.org/spdxdocs/go_oci"
@@ -281,6 +291,40 @@ def build_spdx_document(
 
 def spdx_json_bytes(document: Dict[str, Any]) -> bytes:
     return canonical_json_bytes(document)
+
+
+@dataclass(frozen=True)
+class SbomReferrer:
+    """An SBOM as an OCI 1.1 artifact: an empty config, the document as its one layer, and the image
+    as its subject, which is what ties them together in the registry."""
+
+    subject: Descriptor
+    document: bytes  # SPDX JSON
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest(
+            config=EMPTY_CONFIG_DESCRIPTOR,
+            layers=(Descriptor.for_bytes(MEDIA_TYPE_SPDX_JSON, self.document),),
+            # A subject names the image's content only, as a registry's referrers list does.
+            subject=Descriptor(self.subject.media_type, self.subject.digest, self.subject.size),
+            artifact_type=MEDIA_TYPE_SPDX_JSON,
+        )
+
+    @property
+    def fallback_tag(self) -> str:
+        """The tag that names the artifact on a registry without the referrers API, in the scheme
+        clients such as cosign look up."""
+        return f"sha256-{self.subject.hex}.sbom"
+
+    def blobs(self) -> Dict[str, bytes]:
+        """The artifact's config, layer and manifest, by digest."""
+        manifest = self.manifest
+        return {
+            EMPTY_CONFIG_DESCRIPTOR.digest: EMPTY_JSON,
+            manifest.layers[0].digest: self.document,
+            manifest.descriptor().digest: manifest.to_json_bytes(),
+        }
 
 
 def _go_module_package(

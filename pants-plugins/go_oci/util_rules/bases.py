@@ -9,7 +9,6 @@ from typing import Iterable, Mapping
 from pants.engine.addresses import Address
 from pants.engine.environment import ChosenLocalEnvironmentName, EnvironmentName
 from pants.engine.fs import (
-    EMPTY_DIGEST,
     AddPrefix,
     CreateDigest,
     Digest,
@@ -18,7 +17,6 @@ from pants.engine.fs import (
     FileContent,
     MergeDigests,
     PathGlobs,
-    RemovePrefix,
     Snapshot,
 )
 from pants.engine.internals.selectors import MultiGet
@@ -30,6 +28,8 @@ from pants.util.logging import LogLevel
 from go_oci.oci.layer import ENTRY_DIR, LayerEntry
 from go_oci.oci.layout import blob_path
 from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP, Descriptor
+from go_oci.oci.model import Platform as OciPlatform
+from go_oci.oci.registry import Fetch, Fetched, PinnedPull, PulledPlatform
 from go_oci.oci.sbom import BasePackage
 from go_oci.platforms import Platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
@@ -211,8 +211,8 @@ class PulledBaseRequest:
 
 
 @dataclass(frozen=True)
-class PulledPlatform:
-    """What go_oci reads of one platform a pull wrote: its manifest's layers and its config."""
+class PulledBasePlatform:
+    """What go_oci reads of one platform a pull fetched: its manifest's layers and its config."""
 
     platform: Platform
     layers: tuple[Descriptor, ...]  # as the manifest lists them, with OCI's media types
@@ -221,22 +221,22 @@ class PulledPlatform:
     env: tuple[str, ...]
 
     @classmethod
-    def of_documents(cls, platform: str, manifest: bytes, config: bytes) -> "PulledPlatform":
-        manifest_json, config_json = json.loads(manifest), json.loads(config)
+    def of_pull(cls, pulled: PulledPlatform) -> "PulledBasePlatform":
+        config_json = json.loads(pulled.config)
         layers = tuple(
             # Docker's gzip layer type and OCI's name the same bytes; an OCI manifest wants OCI's.
             Descriptor(
-                MEDIA_TYPE_OCI_LAYER_GZIP if layer["mediaType"] == MEDIA_TYPE_DOCKER_LAYER_GZIP else layer["mediaType"],
-                layer["digest"],
-                layer["size"],
+                MEDIA_TYPE_OCI_LAYER_GZIP if layer.media_type == MEDIA_TYPE_DOCKER_LAYER_GZIP else layer.media_type,
+                layer.digest,
+                layer.size,
             )
-            for layer in manifest_json["layers"]
+            for layer in pulled.manifest.layers
         )
         history = tuple(
             h.get("created_by", "") for h in config_json.get("history", []) if not h.get("empty_layer")
         )
         return cls(
-            Platform.of_image(platform),
+            Platform.of_image(str(pulled.platform)),
             layers,
             tuple(config_json["rootfs"]["diff_ids"]),
             history,
@@ -245,11 +245,11 @@ class PulledPlatform:
 
 
 def pulled_base_image(
-    image: str, digest: str, pulled: Iterable[PulledPlatform], blobs: Mapping[str, Digest]
+    image: str, digest: str, pulled: Iterable[PulledBasePlatform], blobs: Mapping[str, Digest]
 ) -> BaseImage:
     """The base a pull of `image@digest` wrote: `blobs` holds each layer's blob, by digest."""
 
-    def layers(p: PulledPlatform) -> tuple[BuiltLayer, ...]:
+    def layers(p: PulledBasePlatform) -> tuple[BuiltLayer, ...]:
         return tuple(
             BuiltLayer(blobs[layer.digest], layer, diff_id, (p.history[i] if i < len(p.history) else "") or f"{image} layer {i}")
             for i, (layer, diff_id) in enumerate(zip(p.layers, p.diff_ids))
@@ -261,6 +261,48 @@ def pulled_base_image(
         tuple(BasePlatform(p.platform, layers(p), p.env) for p in pulled),
         (BasePackage(image, digest),),
         has_libc=True,
+    )
+
+
+@dataclass(frozen=True)
+class RegistryFetch:
+    """One step of a pull: a `layertool fetch` from `repository` (host[:port]/path)."""
+
+    repository: str
+    fetch: Fetch
+    description: str
+    failure: str  # how an error starts: "<oci_pull>: could not pull <image>@<digest>"
+
+
+@dataclass(frozen=True)
+class RegistryContent:
+    files: Digest  # what was fetched, each file at `blob_path` of its digest
+    fetched: Fetched
+
+
+@rule(desc="Fetch from a registry", level=LogLevel.DEBUG)
+async def fetch_from_registry(request: RegistryFetch, layertool: LayerTool, go_oci: GoOciSubsystem) -> RegistryContent:
+    spec = await Get(Digest, CreateDigest([FileContent("__fetch.json", request.fetch.spec_json_bytes())]))
+    insecure = ["--insecure"] if go_oci.is_insecure_registry(request.repository) else []
+    result = await Get(
+        FallibleProcessResult,
+        layertool.process(
+            ("fetch", *insecure, request.repository, "__fetch.json"),
+            request.description,
+            spec,
+            output_files=request.fetch.paths,
+            level=LogLevel.INFO,
+        ),
+    )
+    if result.exit_code != 0:
+        raise BaseImageError(
+            f"{request.failure}: {result.stderr.decode().strip()}\n"
+            "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
+            "`insecure` for it in [go-oci].registries."
+        )
+    read = await Get(DigestContents, DigestSubset(result.output_digest, PathGlobs(request.fetch.read_paths)))
+    return RegistryContent(
+        result.output_digest, Fetched.of(request.fetch, result.stdout, {f.path: f.content for f in read})
     )
 
 
@@ -277,46 +319,36 @@ async def pulled_base(request: PulledBaseRequest, local: ChosenLocalEnvironmentN
 
 
 @rule(desc="Pull a base image", level=LogLevel.DEBUG)
-async def pull_base_here(local_request: _LocalPull, layertool: LayerTool, go_oci: GoOciSubsystem) -> BaseImage:
+async def pull_base_here(local_request: _LocalPull) -> BaseImage:
     request = local_request.request
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="a go_image `base`")
     )
     target = wrapped.target
     image, digest = target[OciPullImageField].value, target[OciPullDigestField].value
-    wanted = target[OciPullPlatformsField].value
-    platforms = sorted({str(p) for p in request.platforms} | {str(Platform.of_image(p)) for p in wanted or ()})
-    args = ["pull", *(["--insecure"] if go_oci.is_insecure_registry(image) else []),
-            *(f"--platform={p}" for p in platforms), f"{image}@{digest}", "pulled"]
-    result = await Get(
-        FallibleProcessResult,
-        layertool.process(
-            tuple(args),
-            f"Pull {image}@{digest[:19]}… for {target.address}",
-            EMPTY_DIGEST,
-            output_directories=("pulled",),
-            level=LogLevel.INFO,
-        ),
-    )
-    if result.exit_code != 0:
-        raise BaseImageError(
-            f"{target.address}: could not pull {image}@{digest}: {result.stderr.decode().strip()}\n"
-            "Check `image` and `digest`, that the registry is reachable, and for a plain-HTTP registry set "
-            "`insecure` for it in [go-oci].registries."
+    failure = f"{target.address}: could not pull {image}@{digest}"
+    wanted = sorted({str(p) for p in request.platforms} | {str(Platform.of_image(p)) for p in target[OciPullPlatformsField].value or ()})
+    try:
+        pull = PinnedPull(image, digest, [OciPlatform.parse(p) for p in wanted])
+        fetch = pull.next_fetch()
+    except ValueError as e:
+        raise BaseImageError(f"{failure}: {e}") from None
+    fetched_files = []
+    while fetch is not None:
+        content = await Get(
+            RegistryContent,
+            RegistryFetch(image, fetch, f"Pull {image}@{digest[:19]}… for {target.address} ({fetch.summary})", failure),
         )
-    summary = json.loads(result.stdout)["platforms"]
-    pulled = await Get(Digest, RemovePrefix(result.output_digest, "pulled"))
-    documents = await Get(
-        DigestContents,
-        DigestSubset(pulled, PathGlobs([blob_path(p[kind]) for p in summary for kind in ("manifest", "config")])),
-    )
-    content = {f.path: f.content for f in documents}
-    pulled_platforms = [
-        PulledPlatform.of_documents(p["platform"], content[blob_path(p["manifest"])], content[blob_path(p["config"])])
-        for p in summary
-    ]
-    layer_digests = sorted({layer.digest for p in pulled_platforms for layer in p.layers})
+        fetched_files.append(content.files)
+        try:
+            fetch = pull.next_fetch(content.fetched)
+        except ValueError as e:
+            raise BaseImageError(f"{failure}: {e}") from None
+    assert pull.image is not None
+    pulled = await Get(Digest, MergeDigests(fetched_files))
+    layer_digests = [layer.digest for layer in pull.image.layers]
     blobs = await MultiGet(Get(Digest, DigestSubset(pulled, PathGlobs([blob_path(d)]))) for d in layer_digests)
+    pulled_platforms = [PulledBasePlatform.of_pull(p) for p in pull.image.platforms]
     return pulled_base_image(image, digest, pulled_platforms, dict(zip(layer_digests, blobs)))
 
 

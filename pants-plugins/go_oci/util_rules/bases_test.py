@@ -8,14 +8,16 @@ import json
 from pants.engine.fs import Digest
 
 from go_oci.oci.layer import ENTRY_DIR
-from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP
+from go_oci.oci.model import MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP, parse_document
+from go_oci.oci.model import Platform as OciPlatform
+from go_oci.oci.registry import PulledPlatform
 from go_oci.platforms import Platform
 from go_oci.util_rules.bases import (
     _GROUP,
     _PASSWD,
     BaseImage,
     BasePlatform,
-    PulledPlatform,
+    PulledBasePlatform,
     pulled_base_image,
     static_base_entries,
 )
@@ -49,8 +51,18 @@ def _layer_digest(n: int) -> str:
 
 def _manifest(*layers: int, media_type: str = MEDIA_TYPE_OCI_LAYER_GZIP) -> bytes:
     return json.dumps(
-        {"schemaVersion": 2, "layers": [{"mediaType": media_type, "digest": _layer_digest(n), "size": n} for n in layers]}
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": _layer_digest(50), "size": 1},
+            "layers": [{"mediaType": media_type, "digest": _layer_digest(n), "size": n} for n in layers],
+        }
     ).encode()
+
+
+def _pulled(platform: str, manifest: bytes, config: bytes) -> PulledBasePlatform:
+    """As the pull (oci/registry.py) hands over a platform it fetched."""
+    return PulledBasePlatform.of_pull(PulledPlatform(OciPlatform.parse(platform), parse_document(manifest), config))
 
 
 def _config(env: list[str], *layers: int, history: list[dict] | None = None) -> bytes:
@@ -65,8 +77,8 @@ def _config(env: list[str], *layers: int, history: list[dict] | None = None) -> 
 
 BLOBS = {_layer_digest(n): Digest(f"{n:064x}", n) for n in range(1, 4)}
 PULLED = (
-    PulledPlatform.of_documents("linux/amd64", _manifest(1, 2), _config(["PATH=/bin", "ARCH=amd64"], 1, 2)),
-    PulledPlatform.of_documents("linux/arm64/v8", _manifest(1, 3), _config(["PATH=/bin", "ARCH=arm64"], 1, 3)),
+    _pulled("linux/amd64", _manifest(1, 2), _config(["PATH=/bin", "ARCH=amd64"], 1, 2)),
+    _pulled("linux/arm64/v8", _manifest(1, 3), _config(["PATH=/bin", "ARCH=arm64"], 1, 3)),
 )
 
 
@@ -99,7 +111,7 @@ def test_a_pulled_base_has_each_platforms_layers() -> None:
 
 
 def test_a_pulled_platform_reads_docker_layers_as_oci_and_skips_empty_history() -> None:
-    pulled = PulledPlatform.of_documents(
+    pulled = _pulled(
         "linux/arm/v7",
         _manifest(1, 2, media_type=MEDIA_TYPE_DOCKER_LAYER_GZIP),
         _config([], 1, 2, history=[{"created_by": "ENV X=1", "empty_layer": True}, {"created_by": "ADD x"}, {}]),

@@ -19,7 +19,7 @@ from pants.util.logging import LogLevel
 
 from go_oci.oci import model
 from go_oci.oci.layer import LayerEntry
-from go_oci.oci.layout import INDEX_FILE, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blob_path, tagged_index
+from go_oci.oci.layout import blob_path, layout_files, tagged_index
 from go_oci.oci.sbom import BasePackage, build_spdx_document, parse_go_version_m, spdx_json_bytes
 from go_oci.platforms import Platform
 from go_oci.target_types import GoImageFieldSet, invalid_field
@@ -338,11 +338,8 @@ async def image_layout(request: ImageLayoutRequest) -> ImageLayout:
     files = await Get(
         Digest,
         CreateDigest(
-            [
-                FileContent(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES),
-                FileContent(INDEX_FILE, _layout_index(index, images, request.spec.tags).to_json_bytes()),
-                FileContent(blob_path(index.digest), index_bytes),
-            ]
+            FileContent(path, data)
+            for path, data in layout_files(_layout_index(index, images, request.spec.tags), {index.digest: index_bytes})
         ),
     )
     layer_blobs = {layer.descriptor.digest: layer.blob for image in images for layer in image.layers}

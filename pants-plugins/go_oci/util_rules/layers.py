@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, RemovePrefix
+from pants.engine.fs import CreateDigest, Digest, DigestEntries, FileContent, FileEntry, MergeDigests, RemovePrefix
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
-from go_oci.oci.layer import LayerEntry, LayerResult, layer_spec_json_bytes
+from go_oci.oci.layer import LayerEntry, LayerResult, tar_spec_json_bytes
+from go_oci.oci.layout import blob_path
 from go_oci.oci.model import Descriptor
 from go_oci.platforms import host_go_platform
 from go_oci.subsystems.go_oci import GoOciSubsystem
@@ -20,7 +21,7 @@ from go_oci.util_rules.sdk import GoProcess
 _LAYERTOOL_SOURCES = Path(__file__).resolve().parent.parent / "oci" / "layertool"
 _LAYERTOOL_DIR = "__layertool"
 LAYERTOOL = f"{_LAYERTOOL_DIR}/layertool"
-BLOB_DIR = "blobs"
+_LAYER_FILE = "__layer.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,24 @@ class BuiltLayer:
 
 @rule(desc="Write an image layer", level=LogLevel.DEBUG)
 async def write_layer(request: LayerRequest, layertool: LayerTool, go_oci: GoOciSubsystem) -> BuiltLayer:
-    spec = await Get(Digest, CreateDigest([FileContent("__layer_spec.json", layer_spec_json_bytes(request.entries))]))
+    spec = await Get(Digest, CreateDigest([FileContent("__layer_spec.json", tar_spec_json_bytes(request.entries))]))
     inputs = await Get(Digest, MergeDigests([spec, request.sources]))
     result = await Get(
         ProcessResult,
         layertool.process(
-            ("layer", f"--level={go_oci.layer_compression_level}", "--blob-dir", BLOB_DIR, "__layer_spec.json"),
+            ("layer", f"--level={go_oci.layer_compression_level}", "__layer_spec.json", _LAYER_FILE),
             request.description,
             inputs,
-            output_directories=(BLOB_DIR,),
+            output_files=(_LAYER_FILE,),
             level=LogLevel.DEBUG,
         ),
     )
     layer = LayerResult.from_json_bytes(result.stdout)
-    return BuiltLayer(result.output_digest, layer.descriptor(), layer.diff_id, request.created_by)
+    # A blob is named by its digest, known only once it is written: the file is renamed in rule memory.
+    (written,) = await Get(DigestEntries, Digest, result.output_digest)
+    assert isinstance(written, FileEntry)
+    blob = await Get(Digest, CreateDigest([FileEntry(blob_path(layer.digest), written.file_digest)]))
+    return BuiltLayer(blob, layer.descriptor(), layer.diff_id, request.created_by)
 
 
 def rules():

@@ -1,22 +1,21 @@
-// Command layertool writes OCI image layers and docker-archive tarballs whose
-// bytes are a pure function of their inputs.
+// Command layertool moves the bytes of OCI images: it writes layers and other
+// tarballs whose bytes are a pure function of their inputs, and it fetches
+// from and pushes to registries. Every document it moves (configs, manifests,
+// indexes, the SBOM and its referrer) is written and parsed by the plugin's
+// Python model; layertool never builds one, and is given every file's path.
 //
 // It exists because layer digests must not depend on the host: Python's zlib
 // binding produces different gzip streams on different zlib versions, while
 // compress/gzip is fixed by the Go SDK this tool is compiled with, and that SDK
 // is pinned by the build.
 //
-// Usage:
-//
-//	layertool layer [--mtime SECONDS] [--level 1-9] SPEC.json OUT.tar.gz
-//	layertool layer [--mtime SECONDS] [--level 1-9] --blob-dir DIR SPEC.json
-//	layertool docker-archive LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar
-//
-// SPEC.json is {"entries": [{"path": "app/hello", "type": "file", "src": "bin/hello", "mode": "0755"}, ...]}
+// SPEC.json of `layer` and `archive` is
+// {"entries": [{"path": "app/hello", "type": "file", "src": "bin/hello", "mode": "0755"}, ...]}
 // with type one of file, dir, symlink; "src" (files only) is relative to the
-// working directory; "target" is a symlink's target; "mode" is an octal string
-// or a JSON number; "uid" and "gid" are the numeric owner, root (0) if absent.
-// Parent directories that are not listed get mode 0755 and root.
+// working directory; "digest" (files only, optional) is the sha256 the source's
+// content must hash to; "target" is a symlink's target; "mode" is an octal
+// string or a JSON number; "uid" and "gid" are the numeric owner, root (0) if
+// absent. Parent directories that are not listed get mode 0755 and root.
 package main
 
 import (
@@ -43,21 +42,18 @@ import (
 
 const usage = `usage:
   layertool layer [--mtime SECONDS] [--level 1-9] SPEC.json OUT.tar.gz
-  layertool layer [--mtime SECONDS] [--level 1-9] --blob-dir DIR SPEC.json
-  layertool docker-archive LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar
-  layertool pull [--insecure] [--platform OS/ARCH[/VARIANT]]... HOST[:PORT]/PATH@sha256:HEX OUT_LAYOUT_DIR
-  layertool push [--insecure] [--sbom SBOM.spdx.json] LAYOUT_DIR HOST[:PORT]/PATH [TAG]...
+  layertool archive [--mtime SECONDS] SPEC.json OUT.tar
+  layertool fetch [--insecure] HOST[:PORT]/PATH FETCH.json
+  layertool push [--insecure] [--report FILE [--merge-report]] PUSH.json HOST[:PORT]/PATH [TAG]...
 `
 
 const (
-	defaultDirMode     = 0o755
-	defaultFileMode    = 0o644
-	symlinkMode        = 0o777
-	defaultGzipLevel   = 6
-	maxPermissionBits  = 0o7777
-	maxID              = 1<<31 - 1 // the largest owner every tar reader (and a 32-bit int) holds
-	ociManifestType    = "application/vnd.oci.image.manifest.v1+json"
-	dockerManifestType = "application/vnd.docker.distribution.manifest.v2+json"
+	defaultDirMode    = 0o755
+	defaultFileMode   = 0o644
+	symlinkMode       = 0o777
+	defaultGzipLevel  = 6
+	maxPermissionBits = 0o7777
+	maxID             = 1<<31 - 1 // the largest owner every tar reader (and a 32-bit int) holds
 )
 
 // usageError is reported with the usage text and exit status 2.
@@ -84,10 +80,10 @@ func run(args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "layer":
 		return runLayer(args[1:], stdout)
-	case "docker-archive":
-		return runDockerArchive(args[1:])
-	case "pull":
-		return runPull(args[1:], stdout)
+	case "archive":
+		return runArchive(args[1:])
+	case "fetch":
+		return runFetch(args[1:], stdout)
 	case "push":
 		return runPush(args[1:], stdout)
 	default:
@@ -95,7 +91,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 }
 
-// ---------------------------------------------------------------- layer
+// ---------------------------------------------------------------- tarballs: layer, archive
 
 type entryType string
 
@@ -134,6 +130,7 @@ type specEntry struct {
 	Path   string    `json:"path"`
 	Type   entryType `json:"type"`
 	Src    string    `json:"src,omitempty"`
+	Digest string    `json:"digest,omitempty"`
 	Mode   fileMode  `json:"mode"`
 	Target string    `json:"target,omitempty"`
 	// Pointers tell an absent owner (root) from a negative one.
@@ -141,15 +138,16 @@ type specEntry struct {
 	GID *int64 `json:"gid,omitempty"`
 }
 
-type layerSpec struct {
+type tarSpec struct {
 	Entries []specEntry `json:"entries"`
 }
 
-// layerEntry is a validated entry, including implied parent directories.
-type layerEntry struct {
+// tarEntry is a validated entry, including implied parent directories.
+type tarEntry struct {
 	path     string
 	kind     entryType
 	src      string
+	digest   string // what src must hash to, if set
 	mode     int64
 	target   string
 	uid, gid int64
@@ -162,78 +160,90 @@ type layerResult struct {
 	DiffID string `json:"diff_id"`
 }
 
-func runLayer(args []string, stdout io.Writer) error {
-	flags := flag.NewFlagSet("layer", flag.ContinueOnError)
+// tarCommand parses the flags and arguments `layer` and `archive` share.
+type tarCommand struct {
+	flags             *flag.FlagSet
+	mtime             *int64
+	specPath, outPath string
+}
+
+func newTarCommand(name string) tarCommand {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(io.Discard)
-	mtime := flags.Int64("mtime", 0, "modification time of every entry, in seconds since the Unix epoch")
-	level := flags.Int("level", defaultGzipLevel, "gzip compression level, 1-9")
-	// A layout's blob is named by its digest, which is known only once it is written.
-	blobDir := flags.String("blob-dir", "", "write the layer to DIR/sha256/<hex> of an OCI layout instead of OUT.tar.gz")
-	if err := flags.Parse(args); err != nil {
+	return tarCommand{flags: flags, mtime: flags.Int64("mtime", 0, "modification time of every entry, in seconds since the Unix epoch")}
+}
+
+func (c *tarCommand) parse(args []string, arguments string) error {
+	if err := c.flags.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	wantArgs := 2
-	if *blobDir != "" {
-		wantArgs = 1
+	if c.flags.NArg() != 2 {
+		return usageError{fmt.Sprintf("%s takes %s", c.flags.Name(), arguments)}
 	}
-	if flags.NArg() != wantArgs {
-		return usageError{"layer takes SPEC.json and OUT.tar.gz, or --blob-dir DIR and SPEC.json"}
+	c.specPath, c.outPath = c.flags.Arg(0), c.flags.Arg(1)
+	return nil
+}
+
+// entries reads SPEC.json: validated entries, implied parents added, sorted by path.
+func (c *tarCommand) entries() ([]tarEntry, error) {
+	var spec tarSpec
+	if err := readSpec(c.specPath, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.specPath, err)
+	}
+	entries, err := resolveEntries(spec.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.specPath, err)
+	}
+	return entries, nil
+}
+
+// runLayer writes a gzipped layer and prints its digest, size and diff_id:
+// the layer's OCI descriptor and config entry are the Python model's to write.
+func runLayer(args []string, stdout io.Writer) error {
+	command := newTarCommand("layer")
+	level := command.flags.Int("level", defaultGzipLevel, "gzip compression level, 1-9")
+	if err := command.parse(args, "SPEC.json and OUT.tar.gz"); err != nil {
+		return err
 	}
 	if *level < gzip.BestSpeed || *level > gzip.BestCompression {
 		return usageError{fmt.Sprintf("--level must be between 1 and 9, got %d", *level)}
 	}
-	specPath := flags.Arg(0)
-	var outPath string
-	if *blobDir != "" {
-		if err := os.MkdirAll(filepath.Join(*blobDir, "sha256"), 0o755); err != nil {
-			return err
-		}
-		outPath = filepath.Join(*blobDir, "sha256", ".layer.tar.gz")
-	} else {
-		outPath = flags.Arg(1)
-	}
-
-	entries, err := readLayerSpec(specPath)
+	entries, err := command.entries()
 	if err != nil {
-		return fmt.Errorf("%s: %w", specPath, err)
+		return err
 	}
 	var result layerResult
-	err = writeAtomically(outPath, func(out io.Writer) error {
-		result, err = writeLayer(out, entries, time.Unix(*mtime, 0), *level)
+	err = writeAtomically(command.outPath, func(out io.Writer) (err error) {
+		result, err = writeLayer(out, entries, time.Unix(*command.mtime, 0), *level)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if *blobDir != "" {
-		named := filepath.Join(*blobDir, "sha256", strings.TrimPrefix(result.Digest, "sha256:"))
-		if err := os.Rename(outPath, named); err != nil {
-			return err
-		}
-	}
 	return json.NewEncoder(stdout).Encode(result)
 }
 
-func readLayerSpec(specPath string) ([]layerEntry, error) {
-	data, err := os.ReadFile(specPath)
+// runArchive writes an uncompressed tarball, such as a docker-archive, whose
+// files are copied from sources checked against their digests.
+func runArchive(args []string) error {
+	command := newTarCommand("archive")
+	if err := command.parse(args, "SPEC.json and OUT.tar"); err != nil {
+		return err
+	}
+	entries, err := command.entries()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	decoder := json.NewDecoder(bytes.NewReader(data))
-	// A misspelt key ("target" vs "link") would otherwise silently produce a wrong layer.
-	decoder.DisallowUnknownFields()
-	var spec layerSpec
-	if err := decoder.Decode(&spec); err != nil {
-		return nil, fmt.Errorf("invalid layer spec: %w", err)
-	}
-	return resolveEntries(spec.Entries)
+	return writeAtomically(command.outPath, func(out io.Writer) error {
+		return writeTar(out, entries, time.Unix(*command.mtime, 0))
+	})
 }
 
 // resolveEntries validates the spec, adds implied parent directories and
 // returns the entries sorted by path. Sorting by the path without a trailing
 // slash puts every directory before its contents, since a prefix sorts first.
-func resolveEntries(specEntries []specEntry) ([]layerEntry, error) {
-	byPath := map[string]*layerEntry{}
+func resolveEntries(specEntries []specEntry) ([]tarEntry, error) {
+	byPath := map[string]*tarEntry{}
 	for i, spec := range specEntries {
 		entry, err := validateEntry(spec)
 		if err != nil {
@@ -251,7 +261,7 @@ func resolveEntries(specEntries []specEntry) ([]layerEntry, error) {
 		for parent := path.Dir(entry.path); parent != "."; parent = path.Dir(parent) {
 			existing, ok := byPath[parent]
 			if !ok {
-				byPath[parent] = &layerEntry{path: parent, kind: typeDir, mode: defaultDirMode}
+				byPath[parent] = &tarEntry{path: parent, kind: typeDir, mode: defaultDirMode}
 				continue
 			}
 			if existing.kind != typeDir {
@@ -259,7 +269,7 @@ func resolveEntries(specEntries []specEntry) ([]layerEntry, error) {
 			}
 		}
 	}
-	entries := make([]layerEntry, 0, len(byPath))
+	entries := make([]tarEntry, 0, len(byPath))
 	for _, entry := range byPath {
 		entries = append(entries, *entry)
 	}
@@ -267,56 +277,61 @@ func resolveEntries(specEntries []specEntry) ([]layerEntry, error) {
 	return entries, nil
 }
 
-func validateEntry(spec specEntry) (layerEntry, error) {
+func validateEntry(spec specEntry) (tarEntry, error) {
 	if err := validateImagePath(spec.Path); err != nil {
-		return layerEntry{}, err
+		return tarEntry{}, err
 	}
-	entry := layerEntry{path: spec.Path, kind: spec.Type, mode: spec.Mode.value, explicit: true}
+	entry := tarEntry{path: spec.Path, kind: spec.Type, mode: spec.Mode.value, explicit: true}
 	if spec.Mode.set && (spec.Mode.value < 0 || spec.Mode.value > maxPermissionBits) {
-		return layerEntry{}, fmt.Errorf("mode %o is outside 0000-7777", spec.Mode.value)
+		return tarEntry{}, fmt.Errorf("mode %o is outside 0000-7777", spec.Mode.value)
 	}
 	var err error
 	if entry.uid, err = ownerID("uid", spec.UID); err != nil {
-		return layerEntry{}, err
+		return tarEntry{}, err
 	}
 	if entry.gid, err = ownerID("gid", spec.GID); err != nil {
-		return layerEntry{}, err
+		return tarEntry{}, err
 	}
 	switch spec.Type {
 	case typeFile:
 		if spec.Src == "" {
-			return layerEntry{}, errors.New(`a file needs "src"`)
+			return tarEntry{}, errors.New(`a file needs "src"`)
 		}
 		// An absolute source path would tie the spec (and so the cache key) to one machine.
 		if filepath.IsAbs(spec.Src) {
-			return layerEntry{}, fmt.Errorf("src %q must be relative to the working directory", spec.Src)
+			return tarEntry{}, fmt.Errorf("src %q must be relative to the working directory", spec.Src)
 		}
 		if spec.Target != "" {
-			return layerEntry{}, errors.New(`"target" is only for symlinks`)
+			return tarEntry{}, errors.New(`"target" is only for symlinks`)
 		}
-		entry.src = spec.Src
+		if spec.Digest != "" {
+			if err := validateSHA256Digest(spec.Digest); err != nil {
+				return tarEntry{}, err
+			}
+		}
+		entry.src, entry.digest = spec.Src, spec.Digest
 		if !spec.Mode.set {
 			entry.mode = defaultFileMode
 		}
 	case typeDir:
-		if spec.Src != "" || spec.Target != "" {
-			return layerEntry{}, errors.New(`a dir takes neither "src" nor "target"`)
+		if spec.Src != "" || spec.Target != "" || spec.Digest != "" {
+			return tarEntry{}, errors.New(`a dir takes neither "src", "digest" nor "target"`)
 		}
 		if !spec.Mode.set {
 			entry.mode = defaultDirMode
 		}
 	case typeSymlink:
 		if spec.Target == "" {
-			return layerEntry{}, errors.New(`a symlink needs "target"`)
+			return tarEntry{}, errors.New(`a symlink needs "target"`)
 		}
-		if spec.Src != "" {
-			return layerEntry{}, errors.New(`"src" is only for files`)
+		if spec.Src != "" || spec.Digest != "" {
+			return tarEntry{}, errors.New(`"src" and "digest" are only for files`)
 		}
 		entry.target = spec.Target
 		// Symlink permissions are ignored by Linux; a fixed value keeps bytes stable.
 		entry.mode = symlinkMode
 	default:
-		return layerEntry{}, fmt.Errorf("type %q must be one of file, dir, symlink", spec.Type)
+		return tarEntry{}, fmt.Errorf("type %q must be one of file, dir, symlink", spec.Type)
 	}
 	return entry, nil
 }
@@ -346,7 +361,7 @@ func validateImagePath(p string) error {
 	return nil
 }
 
-func writeLayer(out io.Writer, entries []layerEntry, mtime time.Time, level int) (layerResult, error) {
+func writeLayer(out io.Writer, entries []tarEntry, mtime time.Time, level int) (layerResult, error) {
 	compressed := &countingWriter{w: out}
 	digest := sha256.New()
 	gz, err := gzip.NewWriterLevel(io.MultiWriter(compressed, digest), level)
@@ -357,13 +372,7 @@ func writeLayer(out io.Writer, entries []layerEntry, mtime time.Time, level int)
 	// pinned so the header cannot vary with the build host.
 	gz.Header.OS = 255
 	diffID := sha256.New()
-	tw := tar.NewWriter(io.MultiWriter(gz, diffID))
-	for _, entry := range entries {
-		if err := writeLayerEntry(tw, entry, mtime); err != nil {
-			return layerResult{}, err
-		}
-	}
-	if err := tw.Close(); err != nil {
+	if err := writeTar(io.MultiWriter(gz, diffID), entries, mtime); err != nil {
 		return layerResult{}, err
 	}
 	if err := gz.Close(); err != nil {
@@ -376,12 +385,22 @@ func writeLayer(out io.Writer, entries []layerEntry, mtime time.Time, level int)
 	}, nil
 }
 
-func writeLayerEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
+func writeTar(out io.Writer, entries []tarEntry, mtime time.Time) error {
+	tw := tar.NewWriter(out)
+	for _, entry := range entries {
+		if err := writeTarEntry(tw, entry, mtime); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func writeTarEntry(tw *tar.Writer, entry tarEntry, mtime time.Time) error {
 	switch entry.kind {
 	case typeDir:
-		return tw.WriteHeader(ownedHeader(entry.path+"/", tar.TypeDir, entry, 0, mtime))
+		return tw.WriteHeader(entryHeader(entry.path+"/", tar.TypeDir, entry, 0, mtime))
 	case typeSymlink:
-		header := ownedHeader(entry.path, tar.TypeSymlink, entry, 0, mtime)
+		header := entryHeader(entry.path, tar.TypeSymlink, entry, 0, mtime)
 		header.Linkname = entry.target
 		return tw.WriteHeader(header)
 	default:
@@ -389,15 +408,24 @@ func writeLayerEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
 	}
 }
 
-// ownedHeader is fixedHeader with the entry's declared numeric owner; owner
-// names stay empty, as runtimes go by the numbers.
-func ownedHeader(name string, typeflag byte, entry layerEntry, size int64, mtime time.Time) *tar.Header {
-	header := fixedHeader(name, typeflag, entry.mode, size, mtime)
-	header.Uid, header.Gid = int(entry.uid), int(entry.gid)
-	return header
+// entryHeader carries only what the entry defines: its numeric owner but no
+// owner names (runtimes go by the numbers), no access/change times, no
+// extended attributes, so nothing of the host leaks in.
+func entryHeader(name string, typeflag byte, entry tarEntry, size int64, mtime time.Time) *tar.Header {
+	return &tar.Header{
+		Typeflag: typeflag,
+		Name:     name,
+		Mode:     entry.mode,
+		Uid:      int(entry.uid),
+		Gid:      int(entry.gid),
+		Size:     size,
+		ModTime:  mtime,
+		// PAX (never GNU) is used only when a name or link exceeds USTAR limits.
+		Format: tar.FormatPAX,
+	}
 }
 
-func copyFileEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
+func copyFileEntry(tw *tar.Writer, entry tarEntry, mtime time.Time) error {
 	name, src := entry.path, entry.src
 	file, err := os.Open(src)
 	if err != nil {
@@ -411,182 +439,28 @@ func copyFileEntry(tw *tar.Writer, entry layerEntry, mtime time.Time) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("source of %q: %s is not a regular file", name, src)
 	}
-	if err := tw.WriteHeader(ownedHeader(name, tar.TypeReg, entry, info.Size(), mtime)); err != nil {
+	if err := tw.WriteHeader(entryHeader(name, tar.TypeReg, entry, info.Size(), mtime)); err != nil {
 		return err
 	}
-	copied, err := io.Copy(tw, file)
-	if errors.Is(err, tar.ErrWriteTooLong) || (err == nil && copied != info.Size()) {
-		return fmt.Errorf("source of %q: %s changed size while being read", name, src)
-	}
-	if err != nil {
+	if err := copyVerified(tw, file, info.Size(), entry.digest); err != nil {
+		var mismatch contentMismatch
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("source of %q: %s holds %w", name, src, err)
+		}
 		return fmt.Errorf("source of %q: %w", name, err)
 	}
 	return nil
 }
 
-// fixedHeader carries only what the entry's content defines: no owner names,
-// no access/change times, no extended attributes, so nothing of the host leaks in.
-func fixedHeader(name string, typeflag byte, mode, size int64, mtime time.Time) *tar.Header {
-	return &tar.Header{
-		Typeflag: typeflag,
-		Name:     name,
-		Mode:     mode,
-		Size:     size,
-		ModTime:  mtime,
-		// PAX (never GNU) is used only when a name or link exceeds USTAR limits.
-		Format: tar.FormatPAX,
-	}
+// ---------------------------------------------------------------- shared
+
+// sha256Digest is how layertool names content: "sha256:" and the hex of its hash.
+func sha256Digest(h hash.Hash) string {
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// ---------------------------------------------------------------- docker-archive
-
-type descriptor struct {
-	MediaType string `json:"mediaType"`
-	Digest    string `json:"digest"`
-	Size      int64  `json:"size"`
-}
-
-type imageManifest struct {
-	MediaType string       `json:"mediaType"`
-	Config    descriptor   `json:"config"`
-	Layers    []descriptor `json:"layers"`
-	Manifests []descriptor `json:"manifests"`
-}
-
-// dockerArchiveImage is one element of a docker-archive's manifest.json.
-type dockerArchiveImage struct {
-	Config   string
-	RepoTags []string
-	Layers   []string
-}
-
-func runDockerArchive(args []string) error {
-	if len(args) != 4 {
-		return usageError{"docker-archive takes LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar"}
-	}
-	layoutDir, manifestDigest, repoTag, outPath := args[0], args[1], args[2], args[3]
-	if err := validateRepoTag(repoTag); err != nil {
-		return err
-	}
-	manifestBytes, err := readBlob(layoutDir, manifestDigest)
-	if err != nil {
-		return err
-	}
-	var manifest imageManifest
-	if err := json.Unmarshal(manifestBytes, &manifest); err != nil {
-		return fmt.Errorf("manifest %s: %w", manifestDigest, err)
-	}
-	if manifest.Manifests != nil {
-		return fmt.Errorf("%s is an image index; pass the digest of one platform's manifest", manifestDigest)
-	}
-	if manifest.MediaType != ociManifestType && manifest.MediaType != dockerManifestType {
-		return fmt.Errorf("manifest %s has media type %q, want %q", manifestDigest, manifest.MediaType, ociManifestType)
-	}
-
-	blobs := []descriptor{manifest.Config}
-	image := dockerArchiveImage{Config: blobPath(manifest.Config.Digest), RepoTags: []string{repoTag}, Layers: []string{}}
-	for _, layer := range manifest.Layers {
-		blobs = append(blobs, layer)
-		image.Layers = append(image.Layers, blobPath(layer.Digest))
-	}
-	manifestJSON, err := json.Marshal([]dockerArchiveImage{image})
-	if err != nil {
-		return err
-	}
-	return writeAtomically(outPath, func(out io.Writer) error {
-		return writeDockerArchive(out, layoutDir, blobs, manifestJSON)
-	})
-}
-
-func validateRepoTag(repoTag string) error {
-	lastSlash := strings.LastIndex(repoTag, "/")
-	colon := strings.LastIndex(repoTag, ":")
-	if colon <= lastSlash+1 || colon == len(repoTag)-1 {
-		return fmt.Errorf("REPO:TAG %q must be a repository and a tag, like \"acme/greeter:latest\"", repoTag)
-	}
-	return nil
-}
-
-// writeDockerArchive writes the docker save layout: blobs/sha256/<hex> for the
-// config and every layer (in digest order, once each), then manifest.json.
-func writeDockerArchive(out io.Writer, layoutDir string, blobs []descriptor, manifestJSON []byte) error {
-	unique := map[string]descriptor{}
-	for _, blob := range blobs {
-		if err := validateSHA256Digest(blob.Digest); err != nil {
-			return err
-		}
-		unique[blob.Digest] = blob
-	}
-	digests := make([]string, 0, len(unique))
-	for digest := range unique {
-		digests = append(digests, digest)
-	}
-	sort.Strings(digests)
-
-	epoch := time.Unix(0, 0)
-	tw := tar.NewWriter(out)
-	for _, dir := range []string{"blobs/", "blobs/sha256/"} {
-		if err := tw.WriteHeader(fixedHeader(dir, tar.TypeDir, defaultDirMode, 0, epoch)); err != nil {
-			return err
-		}
-	}
-	for _, digest := range digests {
-		if err := copyVerifiedBlob(tw, layoutDir, unique[digest], epoch); err != nil {
-			return err
-		}
-	}
-	if err := tw.WriteHeader(fixedHeader("manifest.json", tar.TypeReg, defaultFileMode, int64(len(manifestJSON)), epoch)); err != nil {
-		return err
-	}
-	if _, err := tw.Write(manifestJSON); err != nil {
-		return err
-	}
-	return tw.Close()
-}
-
-// copyVerifiedBlob streams a blob into the archive and fails if its bytes do
-// not match the descriptor, so a corrupt layout never yields a loadable archive.
-func copyVerifiedBlob(tw *tar.Writer, layoutDir string, blob descriptor, mtime time.Time) error {
-	file, err := os.Open(filepath.Join(layoutDir, filepath.FromSlash(blobPath(blob.Digest))))
-	if err != nil {
-		return fmt.Errorf("blob %s: %w", blob.Digest, err)
-	}
-	defer file.Close()
-	if err := tw.WriteHeader(fixedHeader(blobPath(blob.Digest), tar.TypeReg, defaultFileMode, blob.Size, mtime)); err != nil {
-		return err
-	}
-	hasher := sha256.New()
-	copied, err := io.Copy(io.MultiWriter(tw, hasher), file)
-	if errors.Is(err, tar.ErrWriteTooLong) {
-		return fmt.Errorf("blob %s: has more bytes than its descriptor's %d", blob.Digest, blob.Size)
-	}
-	if err != nil {
-		return fmt.Errorf("blob %s: %w", blob.Digest, err)
-	}
-	if copied != blob.Size {
-		return fmt.Errorf("blob %s: has %d bytes, its descriptor says %d", blob.Digest, copied, blob.Size)
-	}
-	if got := sha256Digest(hasher); got != blob.Digest {
-		return fmt.Errorf("blob %s: content hashes to %s", blob.Digest, got)
-	}
-	return nil
-}
-
-func readBlob(layoutDir, digest string) ([]byte, error) {
-	if err := validateSHA256Digest(digest); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(filepath.Join(layoutDir, filepath.FromSlash(blobPath(digest))))
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", digest, err)
-	}
-	sum := sha256.Sum256(data)
-	if got := "sha256:" + hex.EncodeToString(sum[:]); got != digest {
-		return nil, fmt.Errorf("blob %s: content hashes to %s", digest, got)
-	}
-	return data, nil
-}
-
+// validateSHA256Digest runs before a digest names a file or a URL:
+// "sha256:../../x" must go nowhere.
 func validateSHA256Digest(digest string) error {
 	hexPart, ok := strings.CutPrefix(digest, "sha256:")
 	if !ok || len(hexPart) != sha256.Size*2 || strings.ToLower(hexPart) != hexPart {
@@ -598,14 +472,63 @@ func validateSHA256Digest(digest string) error {
 	return nil
 }
 
-func blobPath(digest string) string {
-	return "blobs/sha256/" + strings.TrimPrefix(digest, "sha256:")
+// contentMismatch says how copied content differs from what was expected,
+// as the object of a sentence: "the registry sent <it>", "<file> holds <it>".
+type contentMismatch struct{ detail string }
+
+func (m contentMismatch) Error() string { return m.detail }
+
+// copyVerified copies exactly size bytes and, when digest is set, fails with
+// a contentMismatch unless they hash to it; it stops as soon as the source
+// runs past the size.
+func copyVerified(out io.Writer, source io.Reader, size int64, digest string) error {
+	hasher := sha256.New()
+	if digest != "" {
+		out = io.MultiWriter(hasher, out)
+	}
+	copied, err := io.Copy(out, io.LimitReader(source, size+1))
+	switch {
+	case errors.Is(err, tar.ErrWriteTooLong) || copied > size:
+		return contentMismatch{fmt.Sprintf("more than the %d bytes expected", size)}
+	case err != nil:
+		return err
+	case copied != size:
+		return contentMismatch{fmt.Sprintf("%d bytes, not the %d expected", copied, size)}
+	}
+	if digest == "" {
+		return nil
+	}
+	if got := sha256Digest(hasher); got != digest {
+		return contentMismatch{fmt.Sprintf("content that hashes to %s, not %s", got, digest)}
+	}
+	return nil
 }
 
-// ---------------------------------------------------------------- shared
+// readVerified reads a small file (a manifest) that must hash to digest.
+func readVerified(path, digest string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := copyVerified(io.Discard, bytes.NewReader(data), int64(len(data)), digest); err != nil {
+		return nil, fmt.Errorf("%s holds %w", path, err)
+	}
+	return data, nil
+}
 
-func sha256Digest(h hash.Hash) string {
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+// readSpec decodes a JSON spec the plugin wrote, refusing unknown keys: a
+// misspelt one ("target" vs "link") would otherwise silently change the result.
+func readSpec(specPath string, spec any) error {
+	data, err := os.ReadFile(specPath)
+	if err != nil {
+		return err
+	}
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(spec); err != nil {
+		return fmt.Errorf("invalid spec: %w", err)
+	}
+	return nil
 }
 
 type countingWriter struct {

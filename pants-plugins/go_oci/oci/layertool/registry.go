@@ -7,9 +7,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,31 +24,23 @@ import (
 	"time"
 )
 
-const (
-	ociIndexType           = "application/vnd.oci.image.index.v1+json"
-	dockerManifestListType = "application/vnd.docker.distribution.manifest.list.v2+json"
-	emptyConfigType        = "application/vnd.oci.empty.v1+json"
-	spdxJSONType           = "application/spdx+json"
+// manifestAccept is what a manifest fetch asks for: an image or an index, in
+// OCI or Docker v2 form. Docker schema 1 is left out on purpose: its digest
+// is not of the bytes served, so it cannot be pinned.
+var manifestAccept = []string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+}
 
+const (
 	// Registries may refuse manifests larger than 4 MiB (distribution spec,
 	// "Pushing Manifests"), so a larger one is never a manifest we can use.
 	maxManifestBytes = 4 << 20
 	// Error bodies are only read to quote the registry's message.
 	maxErrorBodyBytes = 64 << 10
 )
-
-// manifestMediaTypes is what a manifest fetch accepts: an image or an index,
-// in OCI or Docker v2 form. Docker schema 1 is left out on purpose: its digest
-// is not of the bytes served, so it cannot be pinned.
-var manifestMediaTypes = []string{ociIndexType, ociManifestType, dockerManifestListType, dockerManifestType}
-
-func isIndexType(mediaType string) bool {
-	return mediaType == ociIndexType || mediaType == dockerManifestListType
-}
-
-func isManifestType(mediaType string) bool {
-	return mediaType == ociManifestType || mediaType == dockerManifestType
-}
 
 // ---------------------------------------------------------------- references
 
@@ -666,116 +656,41 @@ func registryErrorDetail(resp *http.Response) (code, detail string) {
 	return code, strings.Join(strings.Fields(detail), " ")
 }
 
-// ---------------------------------------------------------------- content
+// ---------------------------------------------------------------- what moves
 
-// ociPlatform is a descriptor's platform; String() is how users write it.
-type ociPlatform struct {
-	OS           string `json:"os"`
-	Architecture string `json:"architecture"`
-	Variant      string `json:"variant,omitempty"`
+// blobFile is one blob or manifest to move: the digest the plugin's Python
+// model computed, the size (of a blob; a manifest's is that of its bytes) and
+// the file that holds it or is to hold it. The media type is a manifest's
+// Content-Type when pushed.
+type blobFile struct {
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size,omitempty"`
+	Path      string `json:"path"`
+	MediaType string `json:"media_type,omitempty"`
 }
 
-func (p ociPlatform) String() string {
-	if p.Variant == "" {
-		return p.OS + "/" + p.Architecture
-	}
-	return p.OS + "/" + p.Architecture + "/" + p.Variant
-}
-
-// contentDescriptor is a descriptor with the fields pull and push act on.
-type contentDescriptor struct {
-	MediaType string       `json:"mediaType"`
-	Digest    string       `json:"digest"`
-	Size      int64        `json:"size"`
-	Platform  *ociPlatform `json:"platform,omitempty"`
-}
-
-// validate runs before a descriptor's digest names a file or a URL: it comes
-// from a registry or a layout, and "sha256:../../x" must go nowhere.
-func (d contentDescriptor) validate() error {
-	if err := validateSHA256Digest(d.Digest); err != nil {
+func (b blobFile) validate() error {
+	if err := validateSHA256Digest(b.Digest); err != nil {
 		return err
 	}
-	if d.Size < 0 {
-		return fmt.Errorf("descriptor of %s has a negative size", d.Digest)
+	if b.Size < 0 {
+		return fmt.Errorf("%s has a negative size", b.Digest)
+	}
+	if b.Path == "" || filepath.IsAbs(b.Path) {
+		return fmt.Errorf("%s: path %q must be relative to the working directory", b.Digest, b.Path)
 	}
 	return nil
 }
 
-// manifestDocument holds what a manifest or an index says about the blobs it needs.
-type manifestDocument struct {
-	SchemaVersion int                 `json:"schemaVersion"`
-	MediaType     string              `json:"mediaType"`
-	Config        *contentDescriptor  `json:"config"`
-	Layers        []contentDescriptor `json:"layers"`
-	Manifests     []contentDescriptor `json:"manifests"`
-}
-
-// parseManifestDocument parses a manifest or an index and returns its media
-// type, from the document itself or else from how it was served.
-func parseManifestDocument(data []byte, servedAs string) (manifestDocument, string, error) {
-	var document manifestDocument
-	if err := json.Unmarshal(data, &document); err != nil {
-		return manifestDocument{}, "", fmt.Errorf("not a JSON manifest: %v", err)
-	}
-	if document.SchemaVersion != 2 {
-		return manifestDocument{}, "", fmt.Errorf("schemaVersion %d is not supported (only 2: OCI and Docker v2 manifests)", document.SchemaVersion)
-	}
-	mediaType := document.MediaType
-	if mediaType == "" {
-		mediaType, _, _ = strings.Cut(servedAs, ";")
-		mediaType = strings.TrimSpace(mediaType)
-	}
-	if mediaType == "" || mediaType == "application/json" {
-		// OCI made mediaType optional before v1.1; the fields tell the two apart.
-		mediaType = ociManifestType
-		if document.Manifests != nil {
-			mediaType = ociIndexType
+func validateBlobFiles(files ...[]blobFile) error {
+	for _, list := range files {
+		for _, file := range list {
+			if err := file.validate(); err != nil {
+				return err
+			}
 		}
 	}
-	if !isIndexType(mediaType) && !isManifestType(mediaType) {
-		return manifestDocument{}, "", fmt.Errorf("media type %q is neither an image manifest nor an index", mediaType)
-	}
-	children := document.Manifests
-	if isManifestType(mediaType) {
-		if document.Config == nil {
-			return manifestDocument{}, "", errors.New("the manifest has no config")
-		}
-		children = append([]contentDescriptor{*document.Config}, document.Layers...)
-	}
-	for _, child := range children {
-		if err := child.validate(); err != nil {
-			return manifestDocument{}, "", err
-		}
-	}
-	return document, mediaType, nil
-}
-
-// canonicalJSON encodes like the plugin's Python model (canonical_json_bytes):
-// sorted keys, no spaces, UTF-8 unescaped, so both sides compute equal digests.
-func canonicalJSON(value any) ([]byte, error) {
-	encoded, err := json.Marshal(value)
-	if err != nil {
-		return nil, err
-	}
-	decoder := json.NewDecoder(bytes.NewReader(encoded))
-	decoder.UseNumber()
-	var generic any // maps, whose keys encoding/json sorts
-	if err := decoder.Decode(&generic); err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	encoder := json.NewEncoder(&out)
-	encoder.SetEscapeHTML(false)
-	if err := encoder.Encode(generic); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
-}
-
-func sha256OfBytes(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return nil
 }
 
 // ---------------------------------------------------------------- API operations
@@ -784,7 +699,7 @@ func sha256OfBytes(data []byte) string {
 // bytes hash to that digest: a pin is worth nothing if anything else passes.
 func (c *registryClient) fetchManifest(digest string) (data []byte, contentType string, err error) {
 	action := "fetching manifest " + c.repo.String() + "@" + digest
-	req := registryRequest{method: http.MethodGet, url: c.repositoryURL("manifests", digest), accept: manifestMediaTypes}
+	req := registryRequest{method: http.MethodGet, url: c.repositoryURL("manifests", digest), accept: manifestAccept}
 	resp, err := c.expect(req, action, http.StatusOK)
 	if err != nil {
 		return nil, "", err
@@ -797,15 +712,15 @@ func (c *registryClient) fetchManifest(digest string) (data []byte, contentType 
 	if len(data) > maxManifestBytes {
 		return nil, "", fmt.Errorf("%s: the manifest is larger than %d bytes", action, maxManifestBytes)
 	}
-	if got := sha256OfBytes(data); got != digest {
-		return nil, "", fmt.Errorf("%s: the registry sent a manifest whose content hashes to %s, not to the requested digest", action, got)
+	if err := copyVerified(io.Discard, bytes.NewReader(data), int64(len(data)), digest); err != nil {
+		return nil, "", fmt.Errorf("%s: the registry sent %w", action, err)
 	}
 	return data, resp.Header.Get("Content-Type"), nil
 }
 
-// downloadBlob streams a blob into destination, checking size and digest on
-// the way; a dropped connection restarts the download.
-func (c *registryClient) downloadBlob(blob contentDescriptor, destination string) error {
+// downloadBlob streams a blob into its file, checking size and digest on the
+// way; a dropped connection restarts the download.
+func (c *registryClient) downloadBlob(blob blobFile) error {
 	action := "fetching blob " + c.repo.String() + "@" + blob.Digest
 	req := registryRequest{method: http.MethodGet, url: c.repositoryURL("blobs", blob.Digest)}
 	for attempt := 1; ; attempt++ {
@@ -813,10 +728,14 @@ func (c *registryClient) downloadBlob(blob contentDescriptor, destination string
 		if err != nil {
 			return err
 		}
-		err = writeAtomically(destination, func(out io.Writer) error { return copyVerified(out, resp.Body, blob) })
+		err = writeAtomically(blob.Path, func(out io.Writer) error { return copyVerified(out, resp.Body, blob.Size, blob.Digest) })
 		resp.Body.Close()
 		if err == nil {
 			return nil
+		}
+		var mismatch contentMismatch
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("%s: the registry sent %w", action, err)
 		}
 		if attempt == c.retry.attempts || !isTransientNetworkError(err) {
 			return fmt.Errorf("%s: %w", action, err)
@@ -825,32 +744,8 @@ func (c *registryClient) downloadBlob(blob contentDescriptor, destination string
 	}
 }
 
-// copyVerified copies exactly blob.Size bytes that hash to blob.Digest, and
-// fails as soon as the source runs past the size.
-func copyVerified(out io.Writer, source io.Reader, blob contentDescriptor) error {
-	hasher := sha256.New()
-	copied, err := io.Copy(io.MultiWriter(out, hasher), io.LimitReader(source, blob.Size+1))
-	switch {
-	case err != nil:
-		return err
-	case copied != blob.Size:
-		return fmt.Errorf("the registry sent %s bytes, the descriptor says %d", sizeForMessage(copied, blob.Size), blob.Size)
-	}
-	if got := sha256Digest(hasher); got != blob.Digest {
-		return fmt.Errorf("the registry sent content that hashes to %s", got)
-	}
-	return nil
-}
-
-func sizeForMessage(copied, limit int64) string {
-	if copied > limit {
-		return fmt.Sprintf("more than %d", limit)
-	}
-	return fmt.Sprint(copied)
-}
-
 // blobExists asks with HEAD, so that a push uploads only what is missing.
-func (c *registryClient) blobExists(blob contentDescriptor) (bool, error) {
+func (c *registryClient) blobExists(blob blobFile) (bool, error) {
 	action := "checking for blob " + blob.Digest + " in " + c.repo.String()
 	resp, err := c.do(registryRequest{method: http.MethodHead, url: c.repositoryURL("blobs", blob.Digest)})
 	if err != nil {
@@ -868,7 +763,7 @@ func (c *registryClient) blobExists(blob contentDescriptor) (bool, error) {
 
 // uploadBlob opens an upload session (POST) and sends the whole blob in it
 // with one PUT, the monolithic upload every registry supports.
-func (c *registryClient) uploadBlob(blob contentDescriptor, body func() (io.ReadCloser, error)) error {
+func (c *registryClient) uploadBlob(blob blobFile) error {
 	action := "uploading blob " + blob.Digest + " to " + c.repo.String()
 	for restarted := false; ; restarted = true {
 		location, err := c.startUpload(blob.Digest, action)
@@ -880,7 +775,7 @@ func (c *registryClient) uploadBlob(blob contentDescriptor, body func() (io.Read
 			url:           location,
 			contentType:   "application/octet-stream",
 			contentLength: blob.Size,
-			body:          body,
+			body:          fileBody(blob.Path),
 		}
 		resp, err := c.do(req)
 		if err != nil {
@@ -924,10 +819,10 @@ func (c *registryClient) startUpload(digest, action string) (string, error) {
 	return location.String(), nil
 }
 
-// putManifest PUTs a manifest or index under a digest or a tag and returns the
-// response's headers (OCI-Subject tells whether the referrers API is there).
-func (c *registryClient) putManifest(reference, mediaType string, data []byte) (http.Header, error) {
-	digest := sha256OfBytes(data)
+// putManifest PUTs a manifest or index (whose bytes hash to digest) under its
+// digest or a tag and returns the response's headers (OCI-Subject tells
+// whether the referrers API is there).
+func (c *registryClient) putManifest(reference, mediaType, digest string, data []byte) (http.Header, error) {
 	action := "pushing manifest " + digest + " to " + c.repo.String()
 	if reference != digest {
 		action = "tagging " + c.repo.String() + ":" + reference + " as " + digest

@@ -1,5 +1,7 @@
-// `layertool push`: an image from an OCI image layout to a registry, in an
-// order that never lets a tag point at something incomplete.
+// `layertool push`: an image to a registry, in an order that never lets a tag
+// point at something incomplete. The blobs, the manifests and the SBOM's
+// referrer manifest are files the plugin's Python model wrote, pushed as they
+// are under the digests it computed.
 
 package main
 
@@ -10,30 +12,33 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
-// layoutImage is what push sends, read from the layout and checked first.
-type layoutImage struct {
-	root      contentDescriptor
-	rootBytes []byte
-	manifests []layoutManifest    // an index's manifests, in its order; none for a single manifest
-	blobs     []contentDescriptor // configs and layers, each once, in first-use order
+// pushSpec is PUSH.json.
+type pushSpec struct {
+	Blobs     []blobFile `json:"blobs"`     // configs and layers, each once
+	Manifests []blobFile `json:"manifests"` // in the order they are pushed; the last is the image the tags name
+	// An artifact whose subject is the image: pushed after it, before the tags.
+	SBOM *referrerSpec `json:"sbom,omitempty"`
 }
 
-type layoutManifest struct {
-	descriptor contentDescriptor
-	data       []byte
+type referrerSpec struct {
+	Blobs    []blobFile `json:"blobs"`
+	Manifest blobFile   `json:"manifest"`
+	// The tag that names the referrer on a registry without the referrers API
+	// (the sha256-<hex>.sbom scheme that clients such as cosign look up).
+	FallbackTag string `json:"fallback_tag"`
 }
 
 func runPush(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("push", flag.ContinueOnError)
 	flags.SetOutput(io.Discard)
 	insecure := flags.Bool("insecure", false, "talk plain HTTP to the registry instead of HTTPS")
-	sbomPath := flags.String("sbom", "", "also push this SPDX JSON document as an OCI 1.1 artifact whose subject is the image")
 	// The publish goal cannot capture a push's output, so the references also go to a file it names.
 	reportPath := flags.String("report", "", "once the push has succeeded, replace this file with the JSON lines printed on stdout; a failed push leaves it as it was")
 	mergeReport := flags.Bool("merge-report", false, "keep the tags --report already lists when it reports this same image (the publish goal runs one push per tag)")
@@ -41,9 +46,9 @@ func runPush(args []string, stdout io.Writer) error {
 		return usageError{err.Error()}
 	}
 	if flags.NArg() < 2 {
-		return usageError{"push takes LAYOUT_DIR, REPOSITORY and any number of TAGs"}
+		return usageError{"push takes PUSH.json, REPOSITORY and any number of TAGs"}
 	}
-	layoutDir, tags := flags.Arg(0), flags.Args()[2:]
+	specPath, tags := flags.Arg(0), flags.Args()[2:]
 	repo, err := parseRepository(flags.Arg(1))
 	if err != nil {
 		return usageError{err.Error()}
@@ -53,31 +58,82 @@ func runPush(args []string, stdout io.Writer) error {
 			return usageError{err.Error()}
 		}
 	}
-	image, err := readLayoutImage(layoutDir)
+	spec, manifests, err := readPushSpec(specPath)
 	if err != nil {
 		return err
-	}
-	var sbom []byte
-	if *sbomPath != "" {
-		if sbom, err = os.ReadFile(*sbomPath); err != nil {
-			return fmt.Errorf("--sbom: %w", err)
-		}
-		if !json.Valid(sbom) {
-			return fmt.Errorf("--sbom: %s is not a JSON document", *sbomPath)
-		}
 	}
 	client, err := newRegistryClient(repo, *insecure, scopePullPush)
 	if err != nil {
 		return err
 	}
-	pusher := &imagePusher{client: client, layoutDir: layoutDir, report: json.NewEncoder(stdout)}
-	if err := pusher.push(image, tags, sbom); err != nil {
+	pusher := &imagePusher{client: client, manifests: manifests, report: json.NewEncoder(stdout)}
+	if err := pusher.push(spec, tags); err != nil {
 		return err
 	}
 	if *reportPath != "" {
 		if err := writeReport(*reportPath, pusher.lines, *mergeReport); err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
+	}
+	return nil
+}
+
+// readPushSpec reads PUSH.json and checks every file it names, so that a
+// missing or truncated blob, or a manifest that is not what its digest says,
+// fails before any request. It returns the manifests' bytes by digest.
+func readPushSpec(specPath string) (pushSpec, map[string][]byte, error) {
+	var spec pushSpec
+	if err := readSpec(specPath, &spec); err != nil {
+		return pushSpec{}, nil, err
+	}
+	if len(spec.Manifests) == 0 {
+		return pushSpec{}, nil, fmt.Errorf("%s lists no manifest to push", specPath)
+	}
+	manifests, blobs := spec.Manifests, spec.Blobs
+	if spec.SBOM != nil {
+		if err := validateTag(spec.SBOM.FallbackTag); err != nil {
+			return pushSpec{}, nil, err
+		}
+		manifests = append(slices.Clone(manifests), spec.SBOM.Manifest)
+		blobs = append(slices.Clone(blobs), spec.SBOM.Blobs...)
+	}
+	data := map[string][]byte{}
+	for _, manifest := range manifests {
+		if err := manifest.validate(); err != nil {
+			return pushSpec{}, nil, err
+		}
+		if manifest.MediaType == "" {
+			return pushSpec{}, nil, fmt.Errorf("manifest %s has no media type to push it with", manifest.Digest)
+		}
+		content, err := readVerified(manifest.Path, manifest.Digest)
+		if err != nil {
+			return pushSpec{}, nil, fmt.Errorf("manifest %s: %w", manifest.Digest, err)
+		}
+		data[manifest.Digest] = content
+	}
+	for _, blob := range blobs {
+		if err := checkBlobFile(blob); err != nil {
+			return pushSpec{}, nil, err
+		}
+	}
+	return spec, data, nil
+}
+
+// checkBlobFile catches a missing or truncated blob before anything is
+// pushed; its digest is checked by the registry as it receives it.
+func checkBlobFile(blob blobFile) error {
+	if err := blob.validate(); err != nil {
+		return err
+	}
+	info, err := os.Stat(blob.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob %s: %s does not exist", blob.Digest, blob.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", blob.Digest, err)
+	}
+	if info.Size() != blob.Size {
+		return fmt.Errorf("blob %s: %s has %d bytes, %d expected", blob.Digest, blob.Path, info.Size(), blob.Size)
 	}
 	return nil
 }
@@ -169,107 +225,11 @@ func containsLine(lines []any, line any) bool {
 	return false
 }
 
-// readLayoutImage reads the layout's one image (index.json may list it once
-// per tag, as the plugin's layouts do) and everything under it.
-func readLayoutImage(layoutDir string) (layoutImage, error) {
-	indexPath := filepath.Join(layoutDir, "index.json")
-	data, err := os.ReadFile(indexPath)
-	if err != nil {
-		return layoutImage{}, fmt.Errorf("%s is not an OCI image layout: %w", layoutDir, err)
-	}
-	var layoutIndex struct {
-		Manifests []contentDescriptor `json:"manifests"`
-	}
-	if err := json.Unmarshal(data, &layoutIndex); err != nil {
-		return layoutImage{}, fmt.Errorf("%s: %v", indexPath, err)
-	}
-	if len(layoutIndex.Manifests) == 0 {
-		return layoutImage{}, fmt.Errorf("%s lists no image to push", indexPath)
-	}
-	listed, err := layoutRoot(layoutDir, layoutIndex.Manifests)
-	if err != nil {
-		return layoutImage{}, fmt.Errorf("%s: %w", indexPath, err)
-	}
-	rootBytes, root, err := readLayoutManifest(layoutDir, listed)
-	if err != nil {
-		return layoutImage{}, err
-	}
-	image := layoutImage{root: contentDescriptor{MediaType: listed.MediaType, Digest: listed.Digest, Size: listed.Size}, rootBytes: rootBytes}
-
-	manifests := []manifestDocument{root}
-	if isIndexType(listed.MediaType) {
-		manifests = nil
-		for _, entry := range root.Manifests {
-			if !isManifestType(entry.MediaType) {
-				return layoutImage{}, fmt.Errorf("%s: index %s lists %s of media type %q; only image manifests are supported inside an index", layoutDir, listed.Digest, entry.Digest, entry.MediaType)
-			}
-			manifestBytes, manifest, err := readLayoutManifest(layoutDir, entry)
-			if err != nil {
-				return layoutImage{}, err
-			}
-			image.manifests = append(image.manifests, layoutManifest{descriptor: entry, data: manifestBytes})
-			manifests = append(manifests, manifest)
-		}
-	}
-	seen := map[string]bool{}
-	for _, manifest := range manifests {
-		for _, blob := range append([]contentDescriptor{*manifest.Config}, manifest.Layers...) {
-			if seen[blob.Digest] {
-				continue
-			}
-			seen[blob.Digest] = true
-			if err := checkLayoutBlob(layoutDir, blob); err != nil {
-				return layoutImage{}, err
-			}
-			image.blobs = append(image.blobs, blob)
-		}
-	}
-	return image, nil
-}
-
-// readLayoutManifest reads a manifest or index blob, checked against its descriptor.
-func readLayoutManifest(layoutDir string, descriptor contentDescriptor) ([]byte, manifestDocument, error) {
-	if err := descriptor.validate(); err != nil {
-		return nil, manifestDocument{}, fmt.Errorf("%s: %w", layoutDir, err)
-	}
-	data, err := readBlob(layoutDir, descriptor.Digest)
-	if err != nil {
-		return nil, manifestDocument{}, fmt.Errorf("%s: %w", layoutDir, err)
-	}
-	if int64(len(data)) != descriptor.Size {
-		return nil, manifestDocument{}, fmt.Errorf("%s: blob %s has %d bytes, its descriptor says %d", layoutDir, descriptor.Digest, len(data), descriptor.Size)
-	}
-	document, mediaType, err := parseManifestDocument(data, descriptor.MediaType)
-	if err != nil {
-		return nil, manifestDocument{}, fmt.Errorf("%s: %s: %w", layoutDir, descriptor.Digest, err)
-	}
-	if mediaType != descriptor.MediaType {
-		return nil, manifestDocument{}, fmt.Errorf("%s: %s is a %s, but its descriptor says %s", layoutDir, descriptor.Digest, mediaType, descriptor.MediaType)
-	}
-	return data, document, nil
-}
-
-// checkLayoutBlob catches a missing or truncated layer before anything is
-// pushed; its digest is checked by the registry as it receives it.
-func checkLayoutBlob(layoutDir string, blob contentDescriptor) error {
-	info, err := os.Stat(filepath.Join(layoutDir, filepath.FromSlash(blobPath(blob.Digest))))
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s: the layout lacks blob %s (%s); was it pulled with --platform?", layoutDir, blob.Digest, blob.MediaType)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", layoutDir, err)
-	}
-	if info.Size() != blob.Size {
-		return fmt.Errorf("%s: blob %s has %d bytes, its descriptor says %d", layoutDir, blob.Digest, info.Size(), blob.Size)
-	}
-	return nil
-}
-
 type imagePusher struct {
 	client        *registryClient
-	layoutDir     string
-	report        *json.Encoder // one JSON object per line, as each step completes
-	lines         []any         // what report printed, for --report
+	manifests     map[string][]byte // by digest, as readPushSpec read them
+	report        *json.Encoder     // one JSON object per line, as each step completes
+	lines         []any             // what report printed, for --report
 	blobsUploaded int
 	blobsSkipped  int
 }
@@ -293,45 +253,42 @@ type (
 	}
 )
 
-// push sends blobs, then manifests, then the index (and the SBOM that refers
-// to it), and only then moves the tags: a registry accepts a manifest only
-// when what it references is there, so a tag never points at something
-// incomplete, and a push that fails before the tags moves none. The
-// distribution API moves one tag per request, so each tag is moved on its
-// own: one that fails does not stop the others, and the error says which moved.
-func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error {
-	for _, blob := range image.blobs {
-		path := filepath.Join(p.layoutDir, filepath.FromSlash(blobPath(blob.Digest)))
-		if err := p.pushBlob(blob, fileBody(path)); err != nil {
+// push sends blobs, then manifests (the image last), then the SBOM that refers
+// to it, and only then moves the tags: a registry accepts a manifest only when
+// what it references is there, so a tag never points at something incomplete,
+// and a push that fails before the tags moves none. The distribution API moves
+// one tag per request, so each tag is moved on its own: one that fails does
+// not stop the others, and the error says which moved.
+func (p *imagePusher) push(spec pushSpec, tags []string) error {
+	for _, blob := range spec.Blobs {
+		if err := p.pushBlob(blob); err != nil {
 			return err
 		}
 	}
-	for _, manifest := range image.manifests {
-		if _, err := p.client.putManifest(manifest.descriptor.Digest, manifest.descriptor.MediaType, manifest.data); err != nil {
+	for _, manifest := range spec.Manifests {
+		if _, err := p.putManifest(manifest.Digest, manifest); err != nil {
 			return err
 		}
 	}
-	if _, err := p.client.putManifest(image.root.Digest, image.root.MediaType, image.rootBytes); err != nil {
+	root := spec.Manifests[len(spec.Manifests)-1]
+	if err := p.print(pushedReport{Pushed: p.client.repo.String() + "@" + root.Digest}); err != nil {
 		return err
 	}
-	if err := p.print(pushedReport{Pushed: p.client.repo.String() + "@" + image.root.Digest}); err != nil {
-		return err
-	}
-	if sbom != nil {
-		if err := p.pushSBOM(image.root, sbom); err != nil {
+	if spec.SBOM != nil {
+		if err := p.pushSBOM(*spec.SBOM); err != nil {
 			return err
 		}
 	}
 	var moved, notMoved []string
 	var firstTagErr error
 	for _, tag := range tags {
-		if _, err := p.client.putManifest(tag, image.root.MediaType, image.rootBytes); err != nil {
+		if _, err := p.putManifest(tag, root); err != nil {
 			notMoved = append(notMoved, tag)
 			firstTagErr = cmp.Or(firstTagErr, err)
 			continue
 		}
 		moved = append(moved, tag)
-		if err := p.print(tagReport{Tag: p.client.repo.String() + ":" + tag, Digest: image.root.Digest}); err != nil {
+		if err := p.print(tagReport{Tag: p.client.repo.String() + ":" + tag, Digest: root.Digest}); err != nil {
 			return err
 		}
 	}
@@ -344,7 +301,7 @@ func (p *imagePusher) push(image layoutImage, tags []string, sbom []byte) error 
 			moveReport = "; tags moved to it: " + strings.Join(moved, ", ")
 		}
 		return fmt.Errorf("%w; the image is in %s as %s, and these tags still name what they named before: %s%s",
-			firstTagErr, p.client.repo, image.root.Digest, strings.Join(notMoved, ", "), moveReport)
+			firstTagErr, p.client.repo, root.Digest, strings.Join(notMoved, ", "), moveReport)
 	}
 	return nil
 }
@@ -355,7 +312,7 @@ func (p *imagePusher) print(line any) error {
 	return p.report.Encode(line)
 }
 
-func (p *imagePusher) pushBlob(blob contentDescriptor, body func() (io.ReadCloser, error)) error {
+func (p *imagePusher) pushBlob(blob blobFile) error {
 	present, err := p.client.blobExists(blob)
 	if err != nil {
 		return err
@@ -364,94 +321,36 @@ func (p *imagePusher) pushBlob(blob contentDescriptor, body func() (io.ReadClose
 		p.blobsSkipped++
 		return nil
 	}
-	if err := p.client.uploadBlob(blob, body); err != nil {
+	if err := p.client.uploadBlob(blob); err != nil {
 		return err
 	}
 	p.blobsUploaded++
 	return nil
 }
 
-// sbomManifest is an OCI 1.1 artifact: an empty config, the document as its
-// one layer, and the image as its subject, which is what ties them together.
-type sbomManifest struct {
-	SchemaVersion int                 `json:"schemaVersion"`
-	MediaType     string              `json:"mediaType"`
-	ArtifactType  string              `json:"artifactType"`
-	Config        contentDescriptor   `json:"config"`
-	Layers        []contentDescriptor `json:"layers"`
-	Subject       contentDescriptor   `json:"subject"`
+func (p *imagePusher) putManifest(reference string, manifest blobFile) (http.Header, error) {
+	return p.client.putManifest(reference, manifest.MediaType, manifest.Digest, p.manifests[manifest.Digest])
 }
 
-// emptyJSON is the content of the OCI empty descriptor's blob.
-var emptyJSON = []byte("{}")
-
-// pushSBOM pushes the SBOM artifact. A registry with the referrers API says
-// so with an OCI-Subject header; for one without, the artifact is also tagged
-// sha256-<hex>.sbom, the tag scheme clients such as cosign look up.
-func (p *imagePusher) pushSBOM(subject contentDescriptor, sbom []byte) error {
-	config := contentDescriptor{MediaType: emptyConfigType, Digest: sha256OfBytes(emptyJSON), Size: int64(len(emptyJSON))}
-	document := contentDescriptor{MediaType: spdxJSONType, Digest: sha256OfBytes(sbom), Size: int64(len(sbom))}
-	if err := p.pushBlob(config, bytesBody(emptyJSON)); err != nil {
-		return err
+// pushSBOM pushes the SBOM's referrer. A registry with the referrers API says
+// so with an OCI-Subject header; on one without, the referrer is also tagged.
+func (p *imagePusher) pushSBOM(sbom referrerSpec) error {
+	for _, blob := range sbom.Blobs {
+		if err := p.pushBlob(blob); err != nil {
+			return err
+		}
 	}
-	if err := p.pushBlob(document, bytesBody(sbom)); err != nil {
-		return err
-	}
-	manifest, err := canonicalJSON(sbomManifest{
-		SchemaVersion: 2,
-		MediaType:     ociManifestType,
-		ArtifactType:  spdxJSONType,
-		Config:        config,
-		Layers:        []contentDescriptor{document},
-		Subject:       subject,
-	})
-	if err != nil {
-		return err
-	}
-	manifestDigest := sha256OfBytes(manifest)
-	headers, err := p.client.putManifest(manifestDigest, ociManifestType, manifest)
+	headers, err := p.putManifest(sbom.Manifest.Digest, sbom.Manifest)
 	if err != nil {
 		return fmt.Errorf("SBOM: %w", err)
 	}
-	report := sbomReport{SBOM: p.client.repo.String() + "@" + manifestDigest}
+	report := sbomReport{SBOM: p.client.repo.String() + "@" + sbom.Manifest.Digest}
 	if headers.Get("OCI-Subject") == "" {
-		tag := "sha256-" + strings.TrimPrefix(subject.Digest, "sha256:") + ".sbom"
-		if _, err := p.client.putManifest(tag, ociManifestType, manifest); err != nil {
+		if _, err := p.putManifest(sbom.FallbackTag, sbom.Manifest); err != nil {
 			return fmt.Errorf("SBOM: %w", err)
 		}
-		fallback := p.client.repo.String() + ":" + tag
+		fallback := p.client.repo.String() + ":" + sbom.FallbackTag
 		report.FallbackTag = &fallback
 	}
 	return p.print(report)
-}
-
-// layoutRoot picks the one image a layout holds. go_oci's layouts also name each platform's manifest
-// (`<tag>-<os>_<arch>`, for tools that cannot choose from an index); those are part of the index's
-// image, not other images.
-func layoutRoot(layoutDir string, entries []contentDescriptor) (contentDescriptor, error) {
-	roots := map[string]contentDescriptor{}
-	for _, entry := range entries {
-		roots[entry.Digest] = entry
-	}
-	for _, entry := range entries {
-		if !isIndexType(entry.MediaType) {
-			continue
-		}
-		_, index, err := readLayoutManifest(layoutDir, entry)
-		if err != nil {
-			return contentDescriptor{}, err
-		}
-		for _, member := range index.Manifests {
-			delete(roots, member.Digest)
-		}
-	}
-	digests := make([]string, 0, len(roots))
-	for digest := range roots {
-		digests = append(digests, digest)
-	}
-	if len(digests) != 1 {
-		sort.Strings(digests)
-		return contentDescriptor{}, fmt.Errorf("lists several images (%s); push takes a layout of one image", strings.Join(digests, ", "))
-	}
-	return roots[digests[0]], nil
 }

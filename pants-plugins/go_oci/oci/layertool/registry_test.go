@@ -207,21 +207,3 @@ func TestMergedReportKeepsTheTagsOfTheSameImageOnly(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
-
-func TestPlatformMatchingTreatsArm64V8AsArm64(t *testing.T) {
-	arm64 := ociPlatform{OS: "linux", Architecture: "arm64"}
-	if !arm64.matches(ociPlatform{OS: "linux", Architecture: "arm64", Variant: "v8"}) {
-		t.Error("linux/arm64 does not match linux/arm64/v8")
-	}
-	armV7 := ociPlatform{OS: "linux", Architecture: "arm", Variant: "v7"}
-	if armV7.matches(ociPlatform{OS: "linux", Architecture: "arm", Variant: "v6"}) {
-		t.Error("linux/arm/v7 matches linux/arm/v6")
-	}
-}
-
-func TestCanonicalJSONMatchesThePythonModel(t *testing.T) {
-	got, err := canonicalJSON(contentDescriptor{MediaType: "a<b", Digest: "sha256:x", Size: 2})
-	if err != nil || string(got) != `{"digest":"sha256:x","mediaType":"a<b","size":2}` {
-		t.Fatalf("got %s, %v", got, err)
-	}
-}

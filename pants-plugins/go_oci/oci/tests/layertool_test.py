@@ -12,7 +12,7 @@ from typing import Callable, List
 
 import pytest
 
-from go_oci.oci.layer import LayerEntry, LayerResult, layer_spec_json_bytes
+from go_oci.oci.layer import LayerEntry, LayerResult, tar_spec_json_bytes
 
 ENTRIES = [
     LayerEntry.file("app/server", "src/server.bin", mode=0o755),
@@ -30,7 +30,7 @@ def make_sources(root: Path, *, mtime: int, mode: int) -> None:
     for path in (root / "src").iterdir():
         path.chmod(mode)
         os.utime(path, (mtime, mtime))
-    (root / "spec.json").write_bytes(layer_spec_json_bytes(ENTRIES))
+    (root / "spec.json").write_bytes(tar_spec_json_bytes(ENTRIES))
 
 
 def build_layer(run_layertool: Callable, cwd: Path, *flags: str) -> LayerResult:
@@ -133,7 +133,7 @@ def test_compression_level_changes_only_the_compressed_bytes(
 def test_long_paths_use_pax_records(run_layertool: Callable, tmp_path: Path) -> None:
     long_path = "app/" + "x" * 120  # a name too long for USTAR, even split at a slash
     (tmp_path / "f").write_text("x")
-    (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes([LayerEntry.file(long_path, "f")]))
+    (tmp_path / "spec.json").write_bytes(tar_spec_json_bytes([LayerEntry.file(long_path, "f")]))
     build_layer(run_layertool, tmp_path)
     members = read_tar(tmp_path / "layer.tar.gz")
     assert members[-1].name == long_path
@@ -149,7 +149,7 @@ def test_declared_owners_are_numeric_and_implied_parents_stay_root(
         LayerEntry.file("srv/state/seed", "f", uid=1000, gid=2000),
         LayerEntry.symlink("srv/current", "state"),
     ]
-    (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes(entries))
+    (tmp_path / "spec.json").write_bytes(tar_spec_json_bytes(entries))
     build_layer(run_layertool, tmp_path)
     owners = {m.name: (m.uid, m.gid, m.uname, m.gname, m.mode) for m in read_tar(tmp_path / "layer.tar.gz")}
     assert owners == {
@@ -173,7 +173,7 @@ def test_an_owner_changes_the_digest_and_root_is_the_default(run_layertool: Call
         LayerEntry.file("f", "f", uid=65532),
         LayerEntry.file("f", "f", gid=65532),
     ):
-        (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes([entry]))
+        (tmp_path / "spec.json").write_bytes(tar_spec_json_bytes([entry]))
         digests.append(build_layer(run_layertool, tmp_path).digest)
     assert digests[0] == digests[1] and len(set(digests)) == 3
 
@@ -190,7 +190,7 @@ def test_source_symlinks_are_followed(run_layertool: Callable, tmp_path: Path) -
     # Pants sandboxes may materialize inputs as symlinks; the layer must hold the content.
     (tmp_path / "real").write_text("content")
     (tmp_path / "link").symlink_to("real")
-    (tmp_path / "spec.json").write_bytes(layer_spec_json_bytes([LayerEntry.file("f", "link")]))
+    (tmp_path / "spec.json").write_bytes(tar_spec_json_bytes([LayerEntry.file("f", "link")]))
     build_layer(run_layertool, tmp_path)
     with tarfile.open(tmp_path / "layer.tar.gz", "r:gz") as archive:
         assert archive.extractfile("f").read() == b"content"
@@ -217,7 +217,13 @@ def test_source_symlinks_are_followed(run_layertool: Callable, tmp_path: Path) -
         ([{"path": "x", "type": "dir", "link": "y"}], 'unknown field "link"'),
         ([{"path": "x", "type": "dir", "uid": -1}], "uid -1 is outside 0-2147483647"),
         ([{"path": "x", "type": "dir", "gid": 2147483648}], "gid 2147483648 is outside 0-2147483647"),
-        ([{"path": "x", "type": "dir", "uid": "65532"}], "invalid layer spec: json: cannot unmarshal string"),
+        ([{"path": "x", "type": "dir", "uid": "65532"}], "invalid spec: json: cannot unmarshal string"),
+        ([{"path": "x", "type": "dir", "digest": "sha256:" + "0" * 64}], 'a dir takes neither "src", "digest" nor "target"'),
+        ([{"path": "x", "type": "file", "src": "f", "digest": "sha256:abc"}], 'digest "sha256:abc" must be'),
+        (
+            [{"path": "x", "type": "file", "src": "f", "digest": "sha256:" + "0" * 64}],
+            'source of "x": f holds content that hashes to sha256:2d711642',
+        ),
         (
             [{"path": "x", "type": "dir"}, {"path": "x", "type": "dir"}],
             'path "x" is listed more than once',
@@ -253,12 +259,10 @@ def test_usage_errors(run_layertool: Callable, tmp_path: Path) -> None:
     for args, message in [
         ((), "missing subcommand"),
         (("bogus",), 'unknown subcommand "bogus"'),
-        (("layer", "spec.json"), "layer takes SPEC.json and OUT.tar.gz, or --blob-dir DIR and SPEC.json"),
+        (("layer", "spec.json"), "layer takes SPEC.json and OUT.tar.gz"),
         (("layer", "--level", "0", "a", "b"), "--level must be between 1 and 9, got 0"),
-        (
-            ("docker-archive", "a"),
-            "docker-archive takes LAYOUT_DIR MANIFEST_DIGEST REPO:TAG OUT.tar",
-        ),
+        (("archive", "--level", "1", "a", "b"), "flag provided but not defined: -level"),
+        (("archive", "a"), "archive takes SPEC.json and OUT.tar"),
     ]:
         result = run_layertool(*args, cwd=tmp_path, check=False)
         assert result.returncode == 2
@@ -266,7 +270,7 @@ def test_usage_errors(run_layertool: Callable, tmp_path: Path) -> None:
 
 
 def test_spec_json_is_sorted_and_canonical() -> None:
-    spec = layer_spec_json_bytes(
+    spec = tar_spec_json_bytes(
         [LayerEntry.directory("b", uid=65532, gid=65532), LayerEntry.file("a", "src/a", mode=0o755)]
     )
     # A root owner is layertool's default, so it is left out.
@@ -274,3 +278,12 @@ def test_spec_json_is_sorted_and_canonical() -> None:
         b'{"entries":[{"mode":"0755","path":"a","src":"src/a","type":"file"},'
         b'{"gid":65532,"mode":"0755","path":"b","type":"dir","uid":65532}]}'
     )
+
+
+def test_archive_is_the_layer_uncompressed(run_layertool: Callable, tmp_path: Path) -> None:
+    make_sources(tmp_path, mtime=0, mode=0o644)
+    layer = build_layer(run_layertool, tmp_path)
+    run_layertool("archive", "spec.json", "archive.tar", cwd=tmp_path)
+    archive = (tmp_path / "archive.tar").read_bytes()
+    assert archive == gzip.decompress((tmp_path / "layer.tar.gz").read_bytes())
+    assert "sha256:" + hashlib.sha256(archive).hexdigest() == layer.diff_id

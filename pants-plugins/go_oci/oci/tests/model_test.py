@@ -9,6 +9,8 @@ import pytest
 from go_oci.oci.model import (
     ANNOTATION_REF_NAME,
     EMPTY_CONFIG_DESCRIPTOR,
+    MEDIA_TYPE_DOCKER_MANIFEST,
+    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
     MEDIA_TYPE_OCI_CONFIG,
     MEDIA_TYPE_OCI_INDEX,
     MEDIA_TYPE_OCI_LAYER_GZIP,
@@ -20,6 +22,7 @@ from go_oci.oci.model import (
     Manifest,
     Platform,
     canonical_json_bytes,
+    parse_document,
     validate_digest,
     validate_env,
     validate_env_name,
@@ -160,27 +163,6 @@ def test_empty_manifest_keeps_required_layers_and_empty_index_keeps_manifests() 
     assert json.loads(Index().to_json_bytes())["manifests"] == []
 
 
-def test_artifact_manifest_with_subject() -> None:
-    subject = Descriptor(media_type=MEDIA_TYPE_OCI_INDEX, digest=LAYER_DIGEST, size=3)
-    sbom = Descriptor.for_bytes("application/spdx+json", b"{}")
-    manifest = Manifest(
-        config=EMPTY_CONFIG_DESCRIPTOR,
-        layers=(sbom,),
-        subject=subject,
-        artifact_type="application/spdx+json",
-    )
-    parsed = json.loads(manifest.to_json_bytes())
-    assert parsed["artifactType"] == "application/spdx+json"
-    assert parsed["subject"] == {
-        "mediaType": MEDIA_TYPE_OCI_INDEX,
-        "digest": LAYER_DIGEST,
-        "size": 3,
-    }
-    assert EMPTY_CONFIG_DESCRIPTOR.digest == (
-        "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
-    )
-
-
 def test_descriptor_annotations_are_sorted_and_mergeable() -> None:
     descriptor = Descriptor.for_bytes("x/y", b"data", annotations={"b": "2", "a": "1"})
     assert descriptor.annotations == (("a", "1"), ("b", "2"))
@@ -209,6 +191,79 @@ def test_platform_json_and_str() -> None:
         "os.version": "10.0.20348.1",
         "os.features": ["win32k"],
     }
+
+
+def test_platform_parse_from_json_and_matching() -> None:
+    assert Platform.parse("linux/arm/v7") == ARM_V7
+    for bad in ("linux", "linux/", "linux/arm/v7/x", "/amd64"):
+        with pytest.raises(ValueError, match="must be OS/ARCH\\[/VARIANT\\]"):
+            Platform.parse(bad)
+    assert Platform.from_json({"os": "linux", "architecture": "arm", "variant": "v7", "rootfs": {}}) == ARM_V7
+    arm64 = Platform.parse("linux/arm64")
+    # arm64 images are often marked v8, requests rarely are.
+    assert arm64.matches(Platform.parse("linux/arm64/v8")) and Platform.parse("linux/arm64/v8").matches(arm64)
+    assert not ARM_V7.matches(Platform.parse("linux/arm/v6"))
+    assert not AMD64.matches(Platform(os="windows", architecture="amd64"))
+
+
+def index_of(*platforms: Platform) -> Index:
+    return Index(
+        manifests=tuple(
+            Descriptor.for_bytes(MEDIA_TYPE_OCI_MANIFEST, str(p).encode(), platform=p) for p in platforms
+        )
+    )
+
+
+def test_index_selects_platforms_in_its_own_order() -> None:
+    arm64_v8 = Platform(os="linux", architecture="arm64", variant="v8")
+    index = index_of(AMD64, arm64_v8, ARM_V7)
+    assert index.select([]) == index.manifests
+    selected = index.select([ARM_V7, Platform.parse("linux/arm64"), ARM_V7])
+    assert [str(d.platform) for d in selected] == ["linux/arm64/v8", "linux/arm/v7"]
+    with pytest.raises(ValueError, match="^has no linux/s390x manifest; it has linux/amd64, linux/arm64/v8, linux/arm/v7$"):
+        index.select([Platform.parse("linux/s390x")])
+    with pytest.raises(ValueError, match="it has no platform-specific manifests"):
+        Index().select([AMD64])
+
+
+def test_parse_document_round_trips_what_the_model_writes() -> None:
+    manifest = Manifest(config=make_config().descriptor(), layers=(Descriptor(MEDIA_TYPE_OCI_LAYER_GZIP, LAYER_DIGEST, 9),))
+    index = Index(manifests=(manifest.descriptor(platform=AMD64),), annotations={"a": "b"})
+    assert parse_document(manifest.to_json_bytes()) == manifest
+    assert parse_document(index.to_json_bytes()) == index
+
+
+def test_parse_document_takes_the_media_type_from_how_it_was_served() -> None:
+    config = make_config().descriptor().to_json()
+    docker = {"schemaVersion": 2, "config": config, "layers": []}
+    served_as_docker = parse_document(json.dumps(docker).encode(), MEDIA_TYPE_DOCKER_MANIFEST + "; charset=utf-8")
+    assert isinstance(served_as_docker, Manifest) and served_as_docker.media_type == MEDIA_TYPE_DOCKER_MANIFEST
+    # Neither the document nor the answer says: the fields tell an index from a manifest.
+    assert parse_document(json.dumps(docker).encode(), "application/json").media_type == MEDIA_TYPE_OCI_MANIFEST
+    listing = {"schemaVersion": 2, "manifests": []}
+    assert parse_document(json.dumps(listing).encode()).media_type == MEDIA_TYPE_OCI_INDEX
+    as_list = parse_document(json.dumps(listing).encode(), MEDIA_TYPE_DOCKER_MANIFEST_LIST)
+    assert isinstance(as_list, Index) and as_list.media_type == MEDIA_TYPE_DOCKER_MANIFEST_LIST
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        (b"<html>", "not a JSON manifest"),
+        (b"[]", "not a JSON manifest: not an object"),
+        (b'{"schemaVersion": 1, "fsLayers": []}', "schemaVersion 1 is not supported"),
+        (b'{"schemaVersion": 2, "mediaType": "text/plain"}', "media type 'text/plain' is neither"),
+        (b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"}', "the manifest has no config"),
+        (
+            b'{"schemaVersion": 2, "manifests": [{"mediaType": "x", "digest": "sha256:../../x", "size": 1}]}',
+            "Invalid digest 'sha256:../../x'",
+        ),
+        (b'{"schemaVersion": 2, "manifests": [{"digest": "sha256:' + b"0" * 64 + b'", "size": 1}]}', "has no 'mediaType'"),
+    ],
+)
+def test_parse_document_refuses_what_it_cannot_pin_or_use(document: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_document(document)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""layertool push and pull against a real registry (docker-registry 2.8), directly or through a proxy
-that injects the failures registries produce: 5xx, 401, and content that does not match its digest."""
+"""layertool push and fetch against a real registry (docker-registry 2.8), directly or through a proxy
+that injects the failures registries produce: 5xx, 401, and content that does not match its digest.
+Pulls are the model's walk (`PinnedPull`) driven with `layertool fetch`, as the plugin's rule drives it."""
 
 from __future__ import annotations
 
@@ -15,19 +16,22 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from go_oci.oci.layer import LayerEntry, LayerResult, layer_spec_json_bytes
-from go_oci.oci.layout import blob_path, tagged_index, write_layout
+from go_oci.oci.layer import LayerEntry, LayerResult, tar_spec_json_bytes
+from go_oci.oci.layout import blob_path, layout_files, tagged_index
 from go_oci.oci.model import (
     MEDIA_TYPE_OCI_EMPTY,
     MEDIA_TYPE_OCI_INDEX,
     MEDIA_TYPE_OCI_MANIFEST,
     MEDIA_TYPE_SPDX_JSON,
+    Descriptor,
     HistoryEntry,
     ImageConfig,
     Index,
     Manifest,
     Platform,
 )
+from go_oci.oci.registry import Fetch, Fetched, ImagePush, PinnedPull, PulledImage
+from go_oci.oci.sbom import SbomReferrer
 from go_oci.testing.registry import local_registry
 from go_oci.testing.registry_proxy import DROP_CONNECTION, RegistryProxy, is_manifest_put, is_tag_put
 
@@ -51,8 +55,9 @@ REPO = "acme/greeter"
 class BuiltImage:
     layout: Path
     root_digest: str
-    root_media_type: str
     manifests: Dict[str, str]  # "linux/amd64" -> manifest digest
+    images: Tuple[Tuple[Descriptor, Descriptor, Tuple[Descriptor, ...]], ...]  # (manifest, config, layers)
+    push: ImagePush
 
 
 def build_layout(
@@ -62,24 +67,25 @@ def build_layout(
     content: str,
     platforms: Sequence[Platform] = (AMD64, ARM64),
 ) -> BuiltImage:
-    """An image index with one manifest per platform, each with one layer naming its platform.
+    """An image index with one manifest per platform, each with one layer naming its platform, in an
+    image layout written as the plugin writes one.
 
     `content` goes into every layer, so two builds with different content share no blob.
     """
     workdir.mkdir(parents=True)
-    staged_blobs = workdir / "staged-blobs"
-    blobs: Dict[str, object] = {}
-    descriptors = []
+    layout = workdir / "layout"
+    documents: Dict[str, bytes] = {}
+    images: List[Tuple[Descriptor, Descriptor, Tuple[Descriptor, ...]]] = []
+    layer_files: Dict[str, Path] = {}
     for platform in platforms:
         name = str(platform).replace("/", "_")
         (workdir / f"{name}.txt").write_text(f"{content} on {platform}\n")
         (workdir / f"{name}.json").write_bytes(
-            layer_spec_json_bytes([LayerEntry.file("app/hello.txt", f"{name}.txt")])
+            tar_spec_json_bytes([LayerEntry.file("app/hello.txt", f"{name}.txt")])
         )
-        result = run_layertool(
-            "layer", "--blob-dir", str(staged_blobs), f"{name}.json", cwd=workdir
-        )
+        result = run_layertool("layer", f"{name}.json", f"{name}.tar.gz", cwd=workdir)
         layer = LayerResult.from_json_bytes(result.stdout.encode())
+        layer_files[layer.digest] = workdir / f"{name}.tar.gz"
         config = ImageConfig(
             platform=platform,
             diff_ids=(layer.diff_id,),
@@ -87,20 +93,27 @@ def build_layout(
             history=(HistoryEntry(created_by="go_oci test layer"),),
         )
         manifest = Manifest(config=config.descriptor(), layers=(layer.descriptor(),))
-        blobs[config.descriptor().digest] = config.to_json_bytes()
-        blobs[manifest.descriptor().digest] = manifest.to_json_bytes()
-        blobs[layer.digest] = staged_blobs / "sha256" / layer.digest.split(":")[1]
-        descriptors.append(manifest.descriptor(platform=platform))
-    index = Index(manifests=tuple(descriptors))
-    blobs[index.descriptor().digest] = index.to_json_bytes()
-    layout = workdir / "layout"
-    write_layout(layout, tagged_index(index.descriptor(), ["local"]), blobs)
+        documents[config.descriptor().digest] = config.to_json_bytes()
+        documents[manifest.descriptor().digest] = manifest.to_json_bytes()
+        images.append((manifest.descriptor(platform=platform), config.descriptor(), manifest.layers))
+    index = Index(manifests=tuple(m for m, _, _ in images))
+    documents[index.descriptor().digest] = index.to_json_bytes()
+    write_files(layout, layout_files(tagged_index(index.descriptor(), ["local"]), documents))
+    for digest, path in layer_files.items():
+        write_files(layout, [(blob_path(digest), path.read_bytes())])
     return BuiltImage(
         layout=layout,
         root_digest=index.descriptor().digest,
-        root_media_type=MEDIA_TYPE_OCI_INDEX,
-        manifests={str(d.platform): d.digest for d in descriptors},
+        manifests={str(m.platform): m.digest for m, _, _ in images},
+        images=tuple(images),
+        push=ImagePush.of(index.descriptor(), images),
     )
+
+
+def write_files(root: Path, files: Sequence[Tuple[str, bytes]]) -> None:
+    for path, data in files:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
 
 
 def layout_blobs(layout: Path) -> Dict[str, bytes]:
@@ -122,15 +135,52 @@ def layertool_env(tmp_path: Path) -> Dict[str, str]:
 def registry_tool(
     layertool: Path, layertool_env: Dict[str, str]
 ) -> Callable[..., subprocess.CompletedProcess]:
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(*args: str, check: bool = True, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [str(layertool), *args], capture_output=True, text=True, env=layertool_env, timeout=60
+            [str(layertool), *args], capture_output=True, text=True, env=layertool_env, timeout=60, cwd=cwd
         )
         if check and result.returncode != 0:
             raise AssertionError(f"layertool {' '.join(args)} failed:\n{result.stderr}")
         return result
 
     return run
+
+
+def push(
+    registry_tool: Callable,
+    image: BuiltImage,
+    repository: str,
+    *tags: str,
+    flags: Sequence[str] = ("--insecure",),
+    push_spec: Optional[ImagePush] = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """`layertool push` of the image (or of `push_spec`), from its layout as the publish goal runs it."""
+    spec = push_spec or image.push
+    write_files(image.layout, [("push.json", spec.spec_json_bytes()), *spec.referrer_files()])
+    return registry_tool("push", *flags, "push.json", repository, *tags, cwd=image.layout, check=check)
+
+
+class FetchFailed(Exception):
+    pass
+
+
+def pull(
+    registry_tool: Callable, repository: str, digest: str, out: Path, wanted: Sequence[Platform] = ()
+) -> PulledImage:
+    """The model's pull walk, each fetch a `layertool fetch` into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    walk = PinnedPull(repository, digest, wanted)
+    fetch: Optional[Fetch] = walk.next_fetch()
+    while fetch is not None:
+        (out / "fetch.json").write_bytes(fetch.spec_json_bytes())
+        result = registry_tool("fetch", "--insecure", repository, "fetch.json", cwd=out, check=False)
+        if result.returncode != 0:
+            raise FetchFailed(result.stderr)
+        files = {path: (out / path).read_bytes() for path in fetch.read_paths}
+        fetch = walk.next_fetch(Fetched.of(fetch, result.stdout.encode(), files))
+    assert walk.image is not None
+    return walk.image
 
 
 def json_lines(stdout: str) -> List[dict]:
@@ -178,9 +228,7 @@ def test_push_is_visible_to_skopeo_and_a_second_push_uploads_nothing(
     skopeo = require_tool("skopeo")
     image = build_layout(run_layertool, tmp_path / "image", content="first push")
 
-    first = registry_tool(
-        "push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest", "1.0"
-    )
+    first = push(registry_tool, image, f"{registry.host}/{REPO}", "latest", "1.0")
 
     reference = f"{registry.host}/{REPO}"
     assert json_lines(first.stdout) == [
@@ -194,63 +242,39 @@ def test_push_is_visible_to_skopeo_and_a_second_push_uploads_nothing(
     for platform, digest in image.manifests.items():
         assert manifest_in_registry(registry.host, REPO, digest) is not None, platform
 
-    second = registry_tool(
-        "push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest"
-    )
+    second = push(registry_tool, image, f"{registry.host}/{REPO}", "latest")
     assert json_lines(second.stdout)[-1] == {"blobs_uploaded": 0, "blobs_skipped": 4}
 
 
-def test_push_of_a_single_manifest_layout(
+def test_push_of_a_single_manifest(
     registry, registry_tool: Callable, tmp_path: Path, run_layertool: Callable
 ) -> None:
     image = build_layout(run_layertool, tmp_path / "image", content="single", platforms=(AMD64,))
-    manifest_digest = image.manifests["linux/amd64"]
-    single = tmp_path / "single"
-    (single / "blobs").mkdir(parents=True)
-    (single / "blobs" / "sha256").symlink_to(image.layout / "blobs" / "sha256")
-    (single / "oci-layout").write_bytes((image.layout / "oci-layout").read_bytes())
-    size = len((image.layout / blob_path(manifest_digest)).read_bytes())
-    (single / "index.json").write_text(
-        json.dumps(
-            {
-                "schemaVersion": 2,
-                "manifests": [
-                    {"mediaType": MEDIA_TYPE_OCI_MANIFEST, "digest": manifest_digest, "size": size}
-                ],
-            }
-        )
-    )
+    manifest = image.push.manifests[0]
+    single = ImagePush(blobs=image.push.blobs, manifests=(manifest,))
 
-    result = registry_tool(
-        "push", "--insecure", str(single), f"{registry.host}/{REPO}", "amd64-only"
-    )
+    result = push(registry_tool, image, f"{registry.host}/{REPO}", "amd64-only", push_spec=single)
 
-    assert json_lines(result.stdout)[0] == {"pushed": f"{registry.host}/{REPO}@{manifest_digest}"}
-    assert manifest_in_registry(registry.host, REPO, "amd64-only")[0] == manifest_digest
+    assert json_lines(result.stdout)[0] == {"pushed": f"{registry.host}/{REPO}@{manifest.digest}"}
+    assert manifest_in_registry(registry.host, REPO, "amd64-only")[0] == manifest.digest
 
 
 def test_push_with_sbom_tags_the_artifact_for_registries_without_referrers(
     registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
 ) -> None:
     image = build_layout(run_layertool, tmp_path / "image", content="with sbom")
-    sbom = tmp_path / "image.spdx.json"
-    sbom.write_text(json.dumps({"spdxVersion": "SPDX-2.3", "name": "greeter"}))
+    sbom = json.dumps({"spdxVersion": "SPDX-2.3", "name": "greeter"}).encode()
+    with_sbom = ImagePush(image.push.blobs, image.push.manifests, SbomReferrer(image.push.manifests[-1], sbom))
 
-    result = registry_tool(
-        "push",
-        "--insecure",
-        "--sbom",
-        str(sbom),
-        str(image.layout),
-        f"{registry.host}/{REPO}",
-        "latest",
-    )
+    result = push(registry_tool, image, f"{registry.host}/{REPO}", "latest", push_spec=with_sbom)
 
     lines = json_lines(result.stdout)
     fallback_tag = "sha256-" + image.root_digest.split(":")[1] + ".sbom"
     sbom_line = next(line for line in lines if "sbom" in line)
     assert sbom_line["fallback_tag"] == f"{registry.host}/{REPO}:{fallback_tag}"
     digest, artifact_bytes = manifest_in_registry(registry.host, REPO, fallback_tag)
+    # The registry holds the very referrer the model wrote.
+    assert artifact_bytes == with_sbom.sbom.manifest.to_json_bytes()
     assert sbom_line["sbom"] == f"{registry.host}/{REPO}@{digest}"
     artifact = json.loads(artifact_bytes)
     assert artifact["artifactType"] == MEDIA_TYPE_SPDX_JSON
@@ -266,7 +290,7 @@ def test_push_with_sbom_tags_the_artifact_for_registries_without_referrers(
     with urllib.request.urlopen(
         f"{registry.url}/v2/{REPO}/blobs/{layer['digest']}", timeout=5
     ) as blob:
-        assert blob.read() == sbom.read_bytes()
+        assert blob.read() == sbom
     # The tag moved only once the SBOM was in.
     assert [next(iter(line)) for line in lines] == ["pushed", "sbom", "tag", "blobs_uploaded"]
 
@@ -275,8 +299,9 @@ def test_push_with_sbom_to_a_registry_with_referrers_needs_no_fallback_tag(
     registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
 ) -> None:
     image = build_layout(run_layertool, tmp_path / "image", content="referrers")
-    sbom = tmp_path / "image.spdx.json"
-    sbom.write_text('{"spdxVersion": "SPDX-2.3"}')
+    with_sbom = ImagePush(
+        image.push.blobs, image.push.manifests, SbomReferrer(image.push.manifests[-1], b'{"spdxVersion": "SPDX-2.3"}')
+    )
 
     def announce_referrers(method, path, request_body, headers, body):
         # What a registry with the referrers API answers to a manifest with a subject.
@@ -285,9 +310,7 @@ def test_push_with_sbom_to_a_registry_with_referrers_needs_no_fallback_tag(
         return headers, body
 
     with RegistryProxy(registry.host, rewrite=announce_referrers) as proxy:
-        result = registry_tool(
-            "push", "--insecure", "--sbom", str(sbom), str(image.layout), f"{proxy.host}/{REPO}"
-        )
+        result = push(registry_tool, image, f"{proxy.host}/{REPO}", push_spec=with_sbom)
 
     sbom_line = next(line for line in json_lines(result.stdout) if "sbom" in line)
     assert sbom_line["fallback_tag"] is None
@@ -317,9 +340,7 @@ def test_push_retries_5xx_and_dropped_connections_and_moves_tags_only_after_ever
     with RegistryProxy(
         registry.host, intercept=fail_first_two_puts_and_drop_the_first_manifest_put
     ) as proxy:
-        result = registry_tool(
-            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest"
-        )
+        result = push(registry_tool, image, f"{proxy.host}/{REPO}", "latest")
 
     assert len(failed_puts) == 2 and len(dropped_manifest_puts) == 1
     assert json_lines(result.stdout)[-1] == {"blobs_uploaded": 4, "blobs_skipped": 0}
@@ -338,7 +359,7 @@ def test_push_that_fails_midway_leaves_tags_where_they_were(
 ) -> None:
     old = build_layout(run_layertool, tmp_path / "old", content="version 1")
     new = build_layout(run_layertool, tmp_path / "new", content="version 2")
-    registry_tool("push", "--insecure", str(old.layout), f"{registry.host}/{REPO}", "latest")
+    push(registry_tool, old, f"{registry.host}/{REPO}", "latest")
 
     def break_manifest_puts(method, path, headers):
         if is_manifest_put(method, path):
@@ -346,15 +367,7 @@ def test_push_that_fails_midway_leaves_tags_where_they_were(
         return None
 
     with RegistryProxy(registry.host, intercept=break_manifest_puts) as proxy:
-        result = registry_tool(
-            "push",
-            "--insecure",
-            str(new.layout),
-            f"{proxy.host}/{REPO}",
-            "latest",
-            "fresh",
-            check=False,
-        )
+        result = push(registry_tool, new, f"{proxy.host}/{REPO}", "latest", "fresh", check=False)
 
     assert result.returncode == 1
     assert (
@@ -381,9 +394,7 @@ def test_401_without_credentials_says_how_to_log_in(
         )
 
     with RegistryProxy(registry.host, intercept=refuse) as proxy:
-        result = registry_tool(
-            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest", check=False
-        )
+        result = push(registry_tool, image, f"{proxy.host}/{REPO}", "latest", check=False)
 
     assert result.returncode == 1
     assert "requires credentials" in result.stderr
@@ -406,9 +417,7 @@ def test_401_with_credentials_sends_them_and_says_they_were_refused(
 
     with RegistryProxy(registry.host, intercept=refuse) as proxy:
         write_docker_config(layertool_env, proxy.host, "ci-bot", "s3cret")
-        result = registry_tool(
-            "push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest", check=False
-        )
+        result = push(registry_tool, image, f"{proxy.host}/{REPO}", "latest", check=False)
 
     assert result.returncode == 1
     assert 'refused the credentials for user "ci-bot"' in result.stderr
@@ -443,13 +452,13 @@ def test_bearer_token_flow(
 
     with RegistryProxy(registry.host, intercept=token_auth) as proxy:
         write_docker_config(layertool_env, proxy.host, "ci-bot", "s3cret")
-        registry_tool("push", "--insecure", str(image.layout), f"{proxy.host}/{REPO}", "latest")
-        pulled = tmp_path / "pulled"
-        registry_tool("pull", "--insecure", f"{proxy.host}/{REPO}@{image.root_digest}", str(pulled))
+        push(registry_tool, image, f"{proxy.host}/{REPO}", "latest")
+        pull(registry_tool, f"{proxy.host}/{REPO}", image.root_digest, tmp_path / "pulled")
 
     assert manifest_in_registry(registry.host, REPO, "latest")[0] == image.root_digest
-    # One token per client, reused for every later request; push asks for push rights.
-    assert len(token_requests) == 2
+    # One token per process, reused for every later request; push asks for push rights. The pull's
+    # three fetches (the index, its manifests, their blobs) are three processes.
+    assert len(token_requests) == 4
     assert f"scope=repository%3A{REPO.replace('/', '%2F')}%3Apull%2Cpush" in token_requests[0][0]
     assert "service=test-registry" in token_requests[0][0]
 
@@ -486,7 +495,7 @@ def test_push_to_an_htpasswd_registry_with_an_auth_file_and_a_credential_helper(
         auth = base64.b64encode(b"ci-bot:s3cret").decode()
         auth_file.write_text(json.dumps({"auths": {registry.host: {"auth": auth}}}))
         layertool_env["REGISTRY_AUTH_FILE"] = str(auth_file)
-        registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "from-auth-file")
+        push(registry_tool, image, f"{registry.host}/{REPO}", "from-auth-file")
 
         # Docker's config.json naming a docker-credential-* helper found on PATH.
         del layertool_env["REGISTRY_AUTH_FILE"]
@@ -501,7 +510,7 @@ def test_push_to_an_htpasswd_registry_with_an_auth_file_and_a_credential_helper(
         helper.chmod(0o755)
         layertool_env["PATH"] = f"{helpers}:/usr/bin:/bin"
         (Path(layertool_env["DOCKER_CONFIG"]) / "config.json").write_text(json.dumps({"credsStore": "test"}))
-        registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "from-helper")
+        push(registry_tool, image, f"{registry.host}/{REPO}", "from-helper")
 
         for tag in ("from-auth-file", "from-helper"):
             assert _basic_auth_digest(registry.host, tag, "ci-bot", "s3cret") == image.root_digest
@@ -514,7 +523,7 @@ def test_a_failed_tag_does_not_stop_the_others_and_a_failed_push_keeps_the_repor
     new = build_layout(run_layertool, tmp_path / "new", content="version 2")
     report = tmp_path / "report" / "pushed.json"
     reference = f"{registry.host}/{REPO}"
-    registry_tool("push", "--insecure", f"--report={report}", str(old.layout), reference, "1.0", "latest")
+    push(registry_tool, old, reference, "1.0", "latest", flags=("--insecure", f"--report={report}"))
     good_report = report.read_bytes()
     assert [json.loads(line) for line in good_report.splitlines()][1:3] == [
         {"tag": f"{reference}:1.0", "digest": old.root_digest},
@@ -527,8 +536,8 @@ def test_a_failed_tag_does_not_stop_the_others_and_a_failed_push_keeps_the_repor
         return None
 
     with RegistryProxy(registry.host, intercept=fail_the_first_tag) as proxy:
-        result = registry_tool(
-            "push", "--insecure", f"--report={report}", str(new.layout), f"{proxy.host}/{REPO}", "1.0", "latest",
+        result = push(
+            registry_tool, new, f"{proxy.host}/{REPO}", "1.0", "latest", flags=("--insecure", f"--report={report}"),
             check=False,
         )
 
@@ -553,11 +562,29 @@ def test_push_errors_are_usage_errors_before_any_request(
     registry_tool: Callable, tmp_path: Path
 ) -> None:
     bad_tag = registry_tool(
-        "push", "--insecure", str(tmp_path), "127.0.0.1:1/acme/greeter", ":bad", check=False
+        "push", "--insecure", "push.json", "127.0.0.1:1/acme/greeter", ":bad", check=False, cwd=tmp_path
     )
-    bad_repo = registry_tool("push", str(tmp_path), "acme/Greeter", check=False)
+    bad_repo = registry_tool("push", "push.json", "acme/Greeter", check=False, cwd=tmp_path)
     assert bad_tag.returncode == 2 and "tag" in bad_tag.stderr
     assert bad_repo.returncode == 2 and "repository" in bad_repo.stderr
+
+
+def test_push_checks_every_file_before_any_request(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="broken")
+    layer = image.push.blobs[1]
+    (image.layout / blob_path(layer.digest)).write_bytes(b"truncated")
+    truncated = push(registry_tool, image, f"{registry.host}/{REPO}", "latest", check=False)
+    assert truncated.returncode == 1
+    assert f"blob {layer.digest}: {blob_path(layer.digest)} has 9 bytes, {layer.size} expected" in truncated.stderr
+
+    index = image.push.manifests[-1]
+    (image.layout / blob_path(index.digest)).write_bytes(b"{}")
+    rewritten = push(registry_tool, image, f"{registry.host}/{REPO}", "latest", check=False)
+    assert rewritten.returncode == 1
+    assert f"manifest {index.digest}: {blob_path(index.digest)} holds content that hashes to sha256:44136fa" in rewritten.stderr
+    assert manifest_in_registry(registry.host, REPO, "latest") is None
 
 
 # ---------------------------------------------------------------------------- pull
@@ -568,103 +595,80 @@ def pushed_image(
     registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
 ) -> BuiltImage:
     image = build_layout(run_layertool, tmp_path / "image", content="to pull")
-    registry_tool("push", "--insecure", str(image.layout), f"{registry.host}/{REPO}", "latest")
+    push(registry_tool, image, f"{registry.host}/{REPO}", "latest")
     return image
 
 
-def test_pull_round_trips_the_image_byte_for_byte(
-    registry,
-    pushed_image: BuiltImage,
-    registry_tool: Callable,
-    require_tool: Callable,
-    tmp_path: Path,
+def test_pull_brings_the_image_byte_for_byte(
+    registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     out = tmp_path / "pulled"
-    result = registry_tool(
-        "pull", "--insecure", f"{registry.host}/{REPO}@{pushed_image.root_digest}", str(out)
-    )
+    pulled = pull(registry_tool, f"{registry.host}/{REPO}", pushed_image.root_digest, out)
 
     assert layout_blobs(out) == layout_blobs(pushed_image.layout)
-    (entry,) = json.loads((out / "index.json").read_text())["manifests"]
-    assert entry["digest"] == pushed_image.root_digest
-    assert entry["mediaType"] == MEDIA_TYPE_OCI_INDEX
-    summary = json.loads(result.stdout)
-    assert summary["digest"] == pushed_image.root_digest
-    assert summary["mediaType"] == MEDIA_TYPE_OCI_INDEX
-    assert [p["platform"] for p in summary["platforms"]] == ["linux/amd64", "linux/arm64"]
-    assert [p["manifest"] for p in summary["platforms"]] == list(pushed_image.manifests.values())
-    for platform in summary["platforms"]:
-        manifest = json.loads((out / blob_path(platform["manifest"])).read_bytes())
-        assert platform["config"] == manifest["config"]["digest"]
-        assert platform["layers"] == [layer["digest"] for layer in manifest["layers"]]
-    # The pulled layout is a valid one, by a tool that checks digests.
-    skopeo = require_tool("skopeo")
-    subprocess.run(
-        [skopeo, "inspect", "--raw", f"oci:{out}"], check=True, capture_output=True, timeout=30
-    )
+    assert pulled.digest == pushed_image.root_digest
+    assert [str(p.platform) for p in pulled.platforms] == ["linux/amd64", "linux/arm64"]
+    for platform, (manifest, config, layers) in zip(pulled.platforms, pushed_image.images):
+        assert platform.manifest.descriptor().digest == manifest.digest
+        assert platform.config == (pushed_image.layout / blob_path(config.digest)).read_bytes()
+        assert platform.manifest.layers == tuple(layers)
 
 
 def test_pull_of_one_platform_keeps_the_pinned_index_and_only_that_platforms_blobs(
     registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     out = tmp_path / "pulled"
-    result = registry_tool(
-        "pull",
-        "--insecure",
-        "--platform",
-        "linux/arm64",
-        f"{registry.host}/{REPO}@{pushed_image.root_digest}",
-        str(out),
-    )
+    pulled = pull(registry_tool, f"{registry.host}/{REPO}", pushed_image.root_digest, out, [ARM64])
 
-    summary = json.loads(result.stdout)
-    assert [p["platform"] for p in summary["platforms"]] == ["linux/arm64"]
-    arm64 = summary["platforms"][0]
-    expected = {pushed_image.root_digest, arm64["manifest"], arm64["config"], *arm64["layers"]}
+    (arm64,) = pulled.platforms
+    assert str(arm64.platform) == "linux/arm64"
+    expected = {pushed_image.root_digest, pushed_image.manifests["linux/arm64"], arm64.manifest.config.digest}
+    expected |= {layer.digest for layer in arm64.manifest.layers}
     assert set(layout_blobs(out)) == {d.split(":")[1] for d in expected}
     index_bytes = (out / blob_path(pushed_image.root_digest)).read_bytes()
     assert index_bytes == (pushed_image.layout / blob_path(pushed_image.root_digest)).read_bytes()
-    assert "sha256:" + hashlib.sha256(index_bytes).hexdigest() == pushed_image.root_digest
 
 
 def test_pull_of_an_absent_platform_names_it_and_lists_the_available_ones(
     registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     out = tmp_path / "pulled"
-    result = registry_tool(
-        "pull",
-        "--insecure",
-        "--platform",
-        "linux/s390x",
-        f"{registry.host}/{REPO}@{pushed_image.root_digest}",
-        str(out),
-        check=False,
-    )
+    s390x = Platform(os="linux", architecture="s390x")
+    with pytest.raises(ValueError, match="has no linux/s390x manifest; it has linux/amd64, linux/arm64$"):
+        pull(registry_tool, f"{registry.host}/{REPO}", pushed_image.root_digest, out, [s390x])
+    # Only the index was fetched.
+    assert set(layout_blobs(out)) == {pushed_image.root_digest.split(":")[1]}
 
-    assert result.returncode == 1
-    assert "has no linux/s390x manifest; it has linux/amd64, linux/arm64" in result.stderr
-    assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".layertool")] == []
+
+def test_pull_of_a_single_manifest_reads_its_platform_from_the_config(
+    registry, registry_tool: Callable, run_layertool: Callable, tmp_path: Path
+) -> None:
+    image = build_layout(run_layertool, tmp_path / "image", content="single", platforms=(ARM64,))
+    manifest = image.push.manifests[0]
+    push(registry_tool, image, f"{registry.host}/{REPO}", push_spec=ImagePush(image.push.blobs, (manifest,)))
+
+    pulled = pull(registry_tool, f"{registry.host}/{REPO}", manifest.digest, tmp_path / "pulled", [ARM64])
+    (only,) = pulled.platforms
+    assert (str(only.platform), only.manifest.descriptor().digest) == ("linux/arm64", manifest.digest)
+
+    with pytest.raises(ValueError, match="has no linux/amd64 manifest; it is a single linux/arm64 image"):
+        pull(registry_tool, f"{registry.host}/{REPO}", manifest.digest, tmp_path / "amd64", [AMD64])
+    # The config told; no layer was fetched.
+    assert set(layout_blobs(tmp_path / "amd64")) == {
+        manifest.digest.split(":")[1], only.manifest.config.digest.split(":")[1]
+    }
 
 
 def test_pull_of_a_digest_the_registry_lacks_fails(
     registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     missing = "sha256:" + hashlib.sha256(b"no such manifest").hexdigest()
-    result = registry_tool(
-        "pull",
-        "--insecure",
-        f"{registry.host}/{REPO}@{missing}",
-        str(tmp_path / "out"),
-        check=False,
-    )
-
-    assert result.returncode == 1
-    assert f"fetching manifest {registry.host}/{REPO}@{missing}: not found" in result.stderr
-    assert not (tmp_path / "out").exists()
+    with pytest.raises(FetchFailed, match=f"fetching manifest {registry.host}/{REPO}@{missing}: not found"):
+        pull(registry_tool, f"{registry.host}/{REPO}", missing, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == [tmp_path / "out" / "fetch.json"]
 
 
-def test_pull_rejects_a_manifest_that_does_not_match_the_pinned_digest(
+def test_fetch_rejects_a_manifest_that_does_not_match_the_pinned_digest(
     registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     def tamper(method, path, request_body, headers, body):
@@ -673,20 +677,12 @@ def test_pull_rejects_a_manifest_that_does_not_match_the_pinned_digest(
         return headers, body
 
     with RegistryProxy(registry.host, rewrite=tamper) as proxy:
-        result = registry_tool(
-            "pull",
-            "--insecure",
-            f"{proxy.host}/{REPO}@{pushed_image.root_digest}",
-            str(tmp_path / "out"),
-            check=False,
-        )
-
-    assert result.returncode == 1
-    assert "hashes to sha256:" in result.stderr and "not to the requested digest" in result.stderr
-    assert not (tmp_path / "out").exists()
+        with pytest.raises(FetchFailed, match="the registry sent content that hashes to sha256:[0-9a-f]+, not sha256:"):
+            pull(registry_tool, f"{proxy.host}/{REPO}", pushed_image.root_digest, tmp_path / "out")
+    assert not (tmp_path / "out" / "blobs").exists()
 
 
-def test_pull_rejects_a_layer_that_does_not_match_its_digest(
+def test_fetch_rejects_a_blob_that_does_not_match_its_digest(
     registry, pushed_image: BuiltImage, registry_tool: Callable, tmp_path: Path
 ) -> None:
     def tamper(method, path, request_body, headers, body):
@@ -695,40 +691,55 @@ def test_pull_rejects_a_layer_that_does_not_match_its_digest(
         return headers, body
 
     with RegistryProxy(registry.host, rewrite=tamper) as proxy:
-        result = registry_tool(
-            "pull",
-            "--insecure",
-            f"{proxy.host}/{REPO}@{pushed_image.root_digest}",
-            str(tmp_path / "out"),
-            check=False,
-        )
-
-    assert result.returncode == 1
-    assert "content that hashes to" in result.stderr
-    assert not (tmp_path / "out").exists()
+        with pytest.raises(FetchFailed, match="fetching blob .*: the registry sent content that hashes to"):
+            pull(registry_tool, f"{proxy.host}/{REPO}", pushed_image.root_digest, tmp_path / "out")
+    # Manifests are in; no blob that failed its digest was kept.
+    blobs = set(layout_blobs(tmp_path / "out"))
+    assert blobs == {d.split(":")[1] for d in (pushed_image.root_digest, *pushed_image.manifests.values())}
 
 
-def test_pull_usage_errors(registry_tool: Callable, tmp_path: Path) -> None:
-    unpinned = registry_tool(
-        "pull", "127.0.0.1:5000/acme/greeter:latest", str(tmp_path / "out"), check=False
-    )
-    bad_platform = registry_tool(
-        "pull",
-        "--platform",
-        "linux",
-        "127.0.0.1:5000/acme/greeter@sha256:" + "0" * 64,
-        str(tmp_path / "out"),
-        check=False,
-    )
-    assert unpinned.returncode == 2 and "pinned by digest" in unpinned.stderr
-    assert bad_platform.returncode == 2 and "OS/ARCH[/VARIANT]" in bad_platform.stderr
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"manifests": [{"digest": "sha256:../../x", "path": "x"}]}, 'digest "sha256:../../x" must be'),
+        ({"blobs": [{"digest": "sha256:" + "0" * 64, "size": 1, "path": "/etc/x"}]}, "must be relative"),
+        ({"blobs": [], "layers": []}, 'invalid spec: json: unknown field "layers"'),
+    ],
+)
+def test_fetch_refuses_a_bad_spec_before_any_request(
+    registry_tool: Callable, tmp_path: Path, spec: dict, message: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "fetch.json").write_text(json.dumps(spec))
+    result = registry_tool("fetch", "127.0.0.1:1/acme/greeter", "fetch.json", cwd=work, check=False)
+    assert result.returncode == 1 and message in result.stderr
+    assert [p.name for p in work.iterdir()] == ["fetch.json"]
+
+
+def test_fetch_usage_errors(registry_tool: Callable, tmp_path: Path) -> None:
+    missing_spec = registry_tool("fetch", "127.0.0.1:5000/acme/greeter", check=False)
+    bad_repository = registry_tool("fetch", "acme/Greeter", "fetch.json", check=False)
+    assert missing_spec.returncode == 2 and "fetch takes REPOSITORY and FETCH.json" in missing_spec.stderr
+    assert bad_repository.returncode == 2 and 'repository "acme/Greeter" must be' in bad_repository.stderr
+
+
+def test_the_walk_refuses_an_index_inside_an_index() -> None:
+    inner = Index().descriptor(platform=AMD64)
+    outer = Index(manifests=(inner,))
+    walk = PinnedPull("registry.example/acme/greeter", outer.descriptor().digest, [AMD64])
+    first = walk.next_fetch()
+    served = Fetched(((outer.descriptor().digest, outer.to_json_bytes()),), ())
+    with pytest.raises(ValueError, match="only image manifests are supported inside an index"):
+        walk.next_fetch(served)
+    assert first == Fetch(manifests=(outer.descriptor().digest,))
 
 
 # ---------------------------------------------------------------------------- Go unit tests
 
 
 def test_layertool_registry_go_unit_tests(go_sdk: str, go_env: Dict[str, str]) -> None:
-    """Challenge parsing, references, credentials and platform matching (layertool/registry_test.go)."""
+    """Challenge parsing, references, credentials, retries and reports (layertool/registry_test.go)."""
     result = subprocess.run(
         [go_sdk, "test", "-count=1", "."],
         cwd=Path(__file__).resolve().parent.parent / "layertool",

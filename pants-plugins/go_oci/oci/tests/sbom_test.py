@@ -9,9 +9,11 @@ from typing import Callable, Dict
 
 import pytest
 
+from go_oci.oci.model import MEDIA_TYPE_OCI_INDEX, Descriptor, sha256_digest
 from go_oci.oci.sbom import (
     BasePackage,
     GoModule,
+    SbomReferrer,
     build_spdx_document,
     golang_purl,
     parse_go_version_m,
@@ -361,3 +363,24 @@ def test_spdx_from_real_go_version_m(
     assert purl_of(packages["stdlib"]) == f"pkg:golang/stdlib@{go_version[2:]}"
     assert purl_of(packages["example.com/local"]) == "pkg:golang/example.com/local"
     assert "GOARCH=arm64" in packages["example.com/app"]["annotations"][0]["comment"]
+
+
+def test_sbom_referrer_is_an_oci_artifact_whose_subject_is_the_image() -> None:
+    image = Descriptor(MEDIA_TYPE_OCI_INDEX, "sha256:" + "2" * 64, 1234, annotations={"org.opencontainers.image.ref.name": "x"})
+    document = b'{"spdxVersion":"SPDX-2.3"}'
+    referrer = SbomReferrer(image, document)
+    manifest_bytes = referrer.manifest.to_json_bytes()
+    assert manifest_bytes == (
+        b'{"artifactType":"application/spdx+json",'
+        b'"config":{"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",'
+        b'"mediaType":"application/vnd.oci.empty.v1+json","size":2},'
+        b'"layers":[{"digest":"' + sha256_digest(document).encode() + b'","mediaType":"application/spdx+json","size":26}],'
+        b'"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2,'
+        b'"subject":{"digest":"sha256:' + b"2" * 64 + b'","mediaType":"application/vnd.oci.image.index.v1+json","size":1234}}'
+    )
+    assert referrer.blobs() == {
+        "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a": b"{}",
+        sha256_digest(document): document,
+        sha256_digest(manifest_bytes): manifest_bytes,
+    }
+    assert referrer.fallback_tag == "sha256-" + "2" * 64 + ".sbom"
