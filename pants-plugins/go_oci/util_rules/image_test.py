@@ -19,7 +19,7 @@ from pants.testutil.rule_runner import RuleRunner
 from go_oci.elf import ElfLinkage
 from go_oci.goals.package import go_binary_spec
 from go_oci.oci import model
-from go_oci.oci.layer import layer_spec_json_bytes
+from go_oci.oci.layer import tar_spec_json_bytes
 from go_oci.oci.layout import blob_path
 from go_oci.oci.sbom import BasePackage
 from go_oci.platforms import Platform
@@ -50,7 +50,7 @@ async def _layer(content: bytes, created_by: str) -> BuiltLayer:
 
 @rule
 async def write_layer(request: LayerRequest) -> BuiltLayer:
-    return await _layer(layer_spec_json_bytes(request.entries), request.created_by)
+    return await _layer(tar_spec_json_bytes(request.entries), request.created_by)
 
 
 @rule
