@@ -38,17 +38,9 @@ INDEX_MEDIA_TYPES = frozenset({MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_
 # ---------------------------------------------------------------------------- annotations
 
 ANNOTATION_CREATED = "org.opencontainers.image.created"
-ANNOTATION_AUTHORS = "org.opencontainers.image.authors"
-ANNOTATION_URL = "org.opencontainers.image.url"
-ANNOTATION_DOCUMENTATION = "org.opencontainers.image.documentation"
-ANNOTATION_SOURCE = "org.opencontainers.image.source"
 ANNOTATION_VERSION = "org.opencontainers.image.version"
-ANNOTATION_REVISION = "org.opencontainers.image.revision"
-ANNOTATION_VENDOR = "org.opencontainers.image.vendor"
-ANNOTATION_LICENSES = "org.opencontainers.image.licenses"
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 ANNOTATION_TITLE = "org.opencontainers.image.title"
-ANNOTATION_DESCRIPTION = "org.opencontainers.image.description"
 ANNOTATION_BASE_DIGEST = "org.opencontainers.image.base.digest"
 ANNOTATION_BASE_NAME = "org.opencontainers.image.base.name"
 
@@ -406,8 +398,6 @@ EMPTY_CONFIG_DESCRIPTOR = Descriptor.for_bytes(MEDIA_TYPE_OCI_EMPTY, EMPTY_JSON)
 class HistoryEntry:
     created: Optional[str] = EPOCH
     created_by: Optional[str] = None
-    comment: Optional[str] = None
-    author: Optional[str] = None
     # True for steps that changed only the config; such entries have no layer in rootfs.
     empty_layer: bool = False
 
@@ -415,8 +405,6 @@ class HistoryEntry:
         return _json_object(
             created=self.created,
             created_by=self.created_by,
-            comment=self.comment,
-            author=self.author,
             empty_layer=True if self.empty_layer else None,
         )
 
@@ -437,10 +425,8 @@ class ImageConfig(_JsonDocument):
     workdir: Optional[str] = None
     exposed_ports: Tuple[str, ...] = ()
     labels: Pairs = ()
-    stop_signal: Optional[str] = None
     history: Tuple[HistoryEntry, ...] = ()
     created: Optional[str] = EPOCH
-    author: Optional[str] = None
 
     media_type = MEDIA_TYPE_OCI_CONFIG
 
@@ -483,12 +469,10 @@ class ImageConfig(_JsonDocument):
             Cmd=list(self.cmd),
             WorkingDir=self.workdir,
             Labels=_pairs_dict(self.labels),
-            StopSignal=self.stop_signal,
         )
         platform = self.platform.to_json()
         return _json_object(
             created=self.created,
-            author=self.author,
             config=container_config,
             # rootfs is required even for an image without layers.
             rootfs={"type": "layers", "diff_ids": list(self.diff_ids)},
