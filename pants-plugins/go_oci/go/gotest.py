@@ -30,7 +30,6 @@ from pants.engine.fs import (
     MergeDigests,
     Snapshot,
 )
-from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Collection, Sequence
 
 from pants.engine.addresses import Address
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix, Snapshot
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.internals.selectors import MultiGet
 from pants.engine.platform import Platform as HostPlatform
 from pants.engine.process import FallibleProcessResult

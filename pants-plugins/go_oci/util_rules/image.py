@@ -19,7 +19,7 @@ from pants.util.logging import LogLevel
 
 from go_oci.oci import model
 from go_oci.oci.layer import LayerEntry
-from go_oci.oci.layout import blob_path, layout_files, tagged_index
+from go_oci.oci.layout import layout_files, tagged_index
 from go_oci.oci.sbom import BasePackage, build_spdx_document, parse_go_version_m, spdx_json_bytes
 from go_oci.platforms import Platform
 from go_oci.target_types import GoImageFieldSet, invalid_field
@@ -41,7 +41,7 @@ class PlatformImage:
     manifest: model.Descriptor  # with its platform set, as the index lists it
     config: model.Descriptor
     layers: tuple[BuiltLayer, ...]  # bottom to top
-    documents: Digest  # the config's and the manifest's blobs, `blobs/sha256/<hex>`
+    documents: FrozenDict[str, bytes]  # the config's and the manifest's bytes, by digest
 
 
 @dataclass(frozen=True)
@@ -293,12 +293,7 @@ async def platform_image(request: PlatformImageRequest) -> PlatformImage:
         config=config, layers=tuple(layer.descriptor for layer in request.layers), annotations=request.annotations
     ).to_json_bytes()
     manifest = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_MANIFEST, manifest_bytes, platform=request.platform.oci)
-    documents = await Get(
-        Digest,
-        CreateDigest(
-            [FileContent(blob_path(config.digest), config_bytes), FileContent(blob_path(manifest.digest), manifest_bytes)]
-        ),
-    )
+    documents = FrozenDict({config.digest: config_bytes, manifest.digest: manifest_bytes})
     return PlatformImage(request.platform, manifest, config, request.layers, documents)
 
 
@@ -335,15 +330,17 @@ async def image_layout(request: ImageLayoutRequest) -> ImageLayout:
     images = request.images
     index_bytes = model.Index(manifests=tuple(i.manifest for i in images), annotations=request.annotations).to_json_bytes()
     index = model.Descriptor.for_bytes(model.MEDIA_TYPE_OCI_INDEX, index_bytes)
+    documents = {index.digest: index_bytes}
+    for image in images:
+        documents.update(image.documents)
     files = await Get(
         Digest,
         CreateDigest(
-            FileContent(path, data)
-            for path, data in layout_files(_layout_index(index, images, request.spec.tags), {index.digest: index_bytes})
+            FileContent(path, data) for path, data in layout_files(_layout_index(index, images, request.spec.tags), documents)
         ),
     )
     layer_blobs = {layer.descriptor.digest: layer.blob for image in images for layer in image.layers}
-    digest = await Get(Digest, MergeDigests([files, *(i.documents for i in images), *layer_blobs.values()]))
+    digest = await Get(Digest, MergeDigests([files, *layer_blobs.values()]))
     return ImageLayout(index, digest)
 
 
